@@ -1,0 +1,186 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+VALIDATOR_GROUP = "postproduction.group_postproduction_timesheet_validator"
+
+
+class AccountAnalyticLine(models.Model):
+    """Timesheet approval, and attribution of timesheets to the deliveries' order lines."""
+
+    _inherit = "account.analytic.line"
+
+    approval_state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("submitted", "Submitted"),
+            ("validated", "Validated"),
+            ("refused", "Refused"),
+        ],
+        string="Approval",
+        default="draft",
+        required=True,
+        copy=False,
+        index=True,
+    )
+    approval_user_id = fields.Many2one("res.users", string="Validated by", copy=False,
+                                       readonly=True)
+    approval_date = fields.Datetime(string="Validated on", copy=False, readonly=True)
+
+    # Fields a submitted or validated timesheet keeps until it is reset to draft.
+    _APPROVAL_LOCKED_FIELDS = frozenset(
+        {"date", "unit_amount", "project_id", "task_id", "employee_id"}
+    )
+    # Transitions: action -> (allowed from, to, validator only)
+    _APPROVAL_TRANSITIONS = {
+        "submit": (("draft", "refused"), "submitted", False),
+        "validate": (("draft", "submitted"), "validated", True),
+        "refuse": (("submitted", "validated"), "refused", True),
+        "reset": (("submitted", "validated", "refused"), "draft", False),
+    }
+
+    # ------------------------------------------------------------------ billing domain
+    @api.model
+    def _postproduction_billable_domain(self):
+        """Timesheets that may be invoiced: validated ones where the company asks for it."""
+        strict = self.env["res.company"].sudo().search(
+            [("postproduction_validated_timesheets_only", "=", True)]
+        )
+        if not strict:
+            return []
+        return ["|", ("approval_state", "=", "validated"), ("company_id", "not in", strict.ids)]
+
+    # ------------------------------------------------------------------ attribution
+    @api.depends("date")
+    def _compute_so_line(self):
+        return super()._compute_so_line()
+
+    def _timesheet_determine_sale_line(self):
+        """The order line of the consultant's delivery on the project covering the date."""
+        delivery = self._postproduction_delivery()
+        if delivery.sale_line_id:
+            return delivery.sale_line_id
+        return super()._timesheet_determine_sale_line()
+
+    def _postproduction_delivery(self):
+        self.ensure_one()
+        if not (self.project_id and self.employee_id and self.date):
+            return self.env["postproduction.delivery"]
+        # The project's deliveries are read for the whole prefetch set at once.
+        return self.project_id.sudo().postproduction_delivery_ids.filtered(
+            lambda d: d.employee_id == self.employee_id
+            and d.state != "draft"
+            and d.date_start <= self.date <= d.date_end
+        )[:1]
+
+    # ------------------------------------------------------------------ locking
+    def _is_readonly(self):
+        return super()._is_readonly() or self.approval_state in ("submitted", "validated")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._is_timesheet_validator():
+            for vals in vals_list:
+                if vals.get("approval_state", "draft") != "draft":
+                    raise AccessError(_("Only a timesheet validator can record an approved "
+                                        "timesheet."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "approval_state" in vals and not self.env.context.get("postproduction_approval"):
+            if not self._is_timesheet_validator():
+                raise AccessError(
+                    _("Use the Submit, Validate, Refuse and Reset to draft actions to change "
+                      "the approval of a timesheet.")
+                )
+        if self._APPROVAL_LOCKED_FIELDS & set(vals):
+            self._check_approval_unlocked()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_approved(self):
+        self._check_approval_unlocked()
+
+    def _check_approval_unlocked(self):
+        locked = self.filtered(
+            lambda line: line.project_id and line.approval_state in ("submitted", "validated")
+        )
+        if locked:
+            line = locked[0]
+            raise UserError(
+                _(
+                    "The timesheet of %(employee)s on %(date)s (%(project)s) is %(state)s: "
+                    "reset it to draft before changing it.",
+                    employee=line.employee_id.name,
+                    date=line.date,
+                    project=line.project_id.display_name,
+                    state=dict(
+                        self._fields["approval_state"]._description_selection(self.env)
+                    )[line.approval_state].lower(),
+                )
+            )
+
+    # ------------------------------------------------------------------ approval
+    def _is_timesheet_validator(self):
+        return self.env.su or self.env.user.has_group(VALIDATOR_GROUP)
+
+    def _approval_transition(self, action):
+        """Move these timesheets through ``action``; refuses what the user may not do."""
+        sources, target, validator_only = self._APPROVAL_TRANSITIONS[action]
+        timesheets = self.filtered("project_id")
+        if not timesheets:
+            raise UserError(_("Select timesheets: these lines are not timesheets."))
+        validator = self._is_timesheet_validator()
+        if validator_only and not validator:
+            raise AccessError(_("Only a timesheet validator can validate or refuse timesheets."))
+        if not validator:
+            others = timesheets.filtered(lambda t: t.employee_id.user_id != self.env.user)
+            if others or any(t.approval_state == "validated" for t in timesheets):
+                raise AccessError(
+                    _("You can only submit or withdraw your own timesheets that are not "
+                      "validated yet.")
+                )
+        wrong = timesheets.filtered(lambda t: t.approval_state not in sources)
+        if wrong:
+            raise UserError(
+                _(
+                    "%(count)s timesheet(s) cannot go to %(target)s from their current state, "
+                    "for example %(employee)s on %(date)s.",
+                    count=len(wrong),
+                    target=dict(
+                        self._fields["approval_state"]._description_selection(self.env)
+                    )[target],
+                    employee=wrong[0].employee_id.name,
+                    date=wrong[0].date,
+                )
+            )
+        billed = timesheets.filtered(lambda t: not t._is_not_billed())
+        if billed and target != "submitted":
+            raise UserError(
+                _("Timesheet of %(employee)s on %(date)s is already invoiced and stays "
+                  "validated.", employee=billed[0].employee_id.name, date=billed[0].date)
+            )
+        vals = {"approval_state": target}
+        if target == "validated":
+            vals.update(approval_user_id=self.env.user.id, approval_date=fields.Datetime.now())
+        elif target == "draft":
+            vals.update(approval_user_id=False, approval_date=False)
+        # Consultants change only the approval of their own lines, which the record rules
+        # let them write; validators hold the approver rights.
+        timesheets.with_context(postproduction_approval=True).write(vals)
+        return True
+
+    def action_submit(self):
+        """Submit draft or refused timesheets for validation."""
+        return self._approval_transition("submit")
+
+    def action_validate(self):
+        """Validate timesheets: they now count in the orders' delivered quantities."""
+        return self._approval_transition("validate")
+
+    def action_refuse(self):
+        """Refuse timesheets: their consultant corrects and submits them again."""
+        return self._approval_transition("refuse")
+
+    def action_reset_to_draft(self):
+        """Bring timesheets back to draft so that they can be changed."""
+        return self._approval_transition("reset")

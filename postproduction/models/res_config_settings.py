@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    postproduction_validated_timesheets_only = fields.Boolean(
+        related="company_id.postproduction_validated_timesheets_only", readonly=False
+    )
+    postproduction_day_product_id = fields.Many2one(
+        related="company_id.postproduction_day_product_id", readonly=False
+    )

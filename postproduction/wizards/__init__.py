@@ -1,0 +1,2 @@
+from . import postproduction_delivery_renew_wizard
+from . import postproduction_schedule_split_wizard
