@@ -208,7 +208,8 @@ cmd_test() {
         --log-level=warn --no-http || rc=1
     say "Odoo tests (pytest-odoo on $TEST_DB)"
     (cd "$ROOT" && "$PYTHON" -m pytest -p no:cacheprovider --odoo-config="$CONF" \
-        --odoo-database="$TEST_DB" --odoo-log-level=warn postproduction/tests "${PYTEST_ARGS[@]}") || rc=1
+        --odoo-database="$TEST_DB" --odoo-log-level=warn \
+        --odoo-extra=log-handler=odoo.tests.common:CRITICAL postproduction/tests "${PYTEST_ARGS[@]}") || rc=1
     if [ -z "${PP_KEEP_DB:-}" ]; then
         "$(pg_bin dropdb)" --if-exists "$TEST_DB"
         rm -rf "$STATE/data/filestore/$TEST_DB"

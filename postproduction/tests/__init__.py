@@ -1,0 +1,4 @@
+from . import test_delivery
+from . import test_timesheet
+from . import test_schedule
+from . import test_security
