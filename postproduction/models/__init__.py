@@ -8,3 +8,4 @@ from . import sale_order
 from . import sale_order_line
 from . import account_analytic_line
 from . import account_move_line
+from . import postproduction_demo

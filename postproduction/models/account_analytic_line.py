@@ -126,6 +126,8 @@ class AccountAnalyticLine(models.Model):
     def _approval_transition(self, action):
         """Move these timesheets through ``action``; refuses what the user may not do."""
         sources, target, validator_only = self._APPROVAL_TRANSITIONS[action]
+        if not self:
+            return True
         timesheets = self.filtered("project_id")
         if not timesheets:
             raise UserError(_("Select timesheets: these lines are not timesheets."))

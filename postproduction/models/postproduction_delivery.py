@@ -250,13 +250,25 @@ class PostproductionDelivery(models.Model):
         """
         for delivery in self:
             line = self.env["sale.order.line"]
-            if delivery.correlation_status == "ok" and delivery.kind != "purchase":
+            if delivery._needs_sale_line():
                 line = delivery._find_sale_line() or delivery._create_sale_line()
                 if not delivery.project_id.allow_billable:
                     delivery.project_id.allow_billable = True
             if delivery.sale_line_id != line:
                 delivery.sale_line_id = line
         self._reassign_timesheets()
+
+    def _needs_sale_line(self):
+        """A resource or product delivery of one monthly order is invoiced on a line of it.
+
+        Schedule orders are invoiced from their instalments, purchases from vendor bills.
+        """
+        self.ensure_one()
+        return (
+            self.correlation_status == "ok"
+            and self.kind != "purchase"
+            and self.sale_order_ids.postproduction_mode == "monthly"
+        )
 
     def _find_sale_line(self):
         """The order's line for this delivery's product at its daily rate, if any.

@@ -1,4 +1,9 @@
-from odoo import fields, models
+from datetime import datetime, time
+
+import pytz
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
 
 
 class ResCompany(models.Model):
@@ -23,3 +28,23 @@ class ResCompany(models.Model):
         return self.postproduction_day_product_id or self.env.ref(
             "postproduction.product_consultant_day", raise_if_not_found=False
         )
+
+    def _postproduction_working_days(self, date_start, date_end):
+        """The dates of ``[date_start, date_end]`` worked in the company's calendar.
+
+        Public holidays (the calendar's leaves that concern no one in particular) are
+        excluded.
+        """
+        self.ensure_one()
+        calendar = self.resource_calendar_id
+        if not calendar:
+            raise UserError(
+                _("Company %(company)s has no working calendar: set one in its settings.",
+                  company=self.name)
+            )
+        tz = pytz.timezone(calendar.tz or "UTC")
+        intervals = calendar._work_intervals_batch(
+            tz.localize(datetime.combine(date_start, time.min)),
+            tz.localize(datetime.combine(date_end, time.max)),
+        )[False]
+        return {interval[0].date() for interval in intervals}

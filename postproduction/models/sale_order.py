@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..calc import split
 
 
 class SaleOrder(models.Model):
@@ -46,6 +49,12 @@ class SaleOrder(models.Model):
                 order.amount_untaxed - total
             )
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "postproduction_mode" in vals:
+            self.postproduction_delivery_ids._resolve_sale_line()
+        return result
+
     @api.depends("postproduction_delivery_ids")
     def _compute_postproduction_delivery_count(self):
         for order in self:
@@ -68,3 +77,55 @@ class SaleOrder(models.Model):
         )
         action["context"] = {"default_order_id": self.id}
         return action
+
+    def _postproduction_split_schedule(self, amount, date_start, date_end, method, label,
+                                       replace=True):
+        """Fill the schedule with ``amount`` cut into monthly instalments.
+
+        ``method`` is one of ``calc.split.METHODS``; each instalment is dated at the end of
+        its month (or at ``date_end``). With ``replace``, the instalments not invoiced yet
+        are deleted first. Returns the new instalments.
+        """
+        self.ensure_one()
+        if self.currency_id.compare_amounts(amount, 0) <= 0:
+            raise UserError(_("The amount to split must be positive."))
+        values = self._postproduction_prepare_schedule_values(
+            amount, date_start, date_end, method, label
+        )
+        if replace:
+            self.postproduction_schedule_ids.filtered(
+                lambda line: line.state == "to_invoice"
+            ).unlink()
+        return self.env["postproduction.schedule"].create(values)
+
+    def _postproduction_prepare_schedule_values(self, amount, date_start, date_end, method,
+                                                label):
+        self.ensure_one()
+        if date_end < date_start:
+            raise UserError(_("The end date is before the start date."))
+        working_day = None
+        if method == split.WORKING_DAYS:
+            working_day = self.company_id._postproduction_working_days(
+                date_start, date_end
+            ).__contains__
+        try:
+            parts = split.split_over_months(
+                amount, date_start, date_end, method, working_day, self.currency_id.rounding
+            )
+        except split.SplitError as error:
+            if method == split.WORKING_DAYS:
+                raise UserError(
+                    _("There is no working day between %(start)s and %(end)s.",
+                      start=date_start, end=date_end)
+                ) from error
+            raise UserError(_("The amount cannot be split: %(error)s", error=error)) from error
+        parts = [part for part in parts if not self.currency_id.is_zero(part[2])]
+        return [
+            {
+                "order_id": self.id,
+                "date": period_end,
+                "name": f"{label} {index}/{len(parts)}",
+                "amount": part_amount,
+            }
+            for index, (_start, period_end, part_amount) in enumerate(parts, start=1)
+        ]

@@ -1,9 +1,4 @@
-from datetime import datetime, time
-
-import pytz
-
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 from ..calc import split
 
@@ -45,61 +40,10 @@ class PostproductionScheduleSplitWizard(models.TransientModel):
                 ).mapped("amount")
             )
 
-    def _working_day_checker(self):
-        """A function telling whether a date is worked in the company's calendar."""
-        company = self.order_id.company_id
-        calendar = company.resource_calendar_id
-        if not calendar:
-            raise UserError(
-                _("Company %(company)s has no working calendar: set one to split by working "
-                  "days.", company=company.name)
-            )
-        tz = pytz.timezone(calendar.tz or "UTC")
-        start = tz.localize(datetime.combine(self.date_start, time.min))
-        end = tz.localize(datetime.combine(self.date_end, time.max))
-        intervals = calendar._work_intervals_batch(start, end)[False]
-        worked = {interval[0].date() for interval in intervals}
-        return worked.__contains__
-
-    def _prepare_schedule_values(self):
-        self.ensure_one()
-        checker = self._working_day_checker() if self.method == split.WORKING_DAYS else None
-        try:
-            parts = split.split_over_months(
-                self.amount, self.date_start, self.date_end, self.method, checker,
-                self.currency_id.rounding,
-            )
-        except split.SplitError as error:
-            raise UserError(self._split_error_message(error)) from error
-        count = len(parts)
-        return [
-            {
-                "order_id": self.order_id.id,
-                "date": period_end,
-                "name": f"{self.label} {index}/{count}",
-                "amount": amount,
-            }
-            for index, (_start, period_end, amount) in enumerate(parts, start=1)
-            if not self.currency_id.is_zero(amount)
-        ]
-
-    def _split_error_message(self, error):
-        if self.date_end < self.date_start:
-            return _("The end date is before the start date.")
-        if self.method == split.WORKING_DAYS:
-            return _("There is no working day between %(start)s and %(end)s.",
-                     start=self.date_start, end=self.date_end)
-        return _("The amount cannot be split: %(error)s", error=error)
-
     def action_split(self):
         """Create the instalments (replacing the ones not invoiced when asked)."""
         self.ensure_one()
-        if self.currency_id.compare_amounts(self.amount, 0) <= 0:
-            raise UserError(_("The amount to split must be positive."))
-        values = self._prepare_schedule_values()
-        if self.replace:
-            self.order_id.postproduction_schedule_ids.filtered(
-                lambda line: line.state == "to_invoice"
-            ).unlink()
-        self.env["postproduction.schedule"].create(values)
+        self.order_id._postproduction_split_schedule(
+            self.amount, self.date_start, self.date_end, self.method, self.label, self.replace
+        )
         return {"type": "ir.actions.act_window_close"}

@@ -1,0 +1,112 @@
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+
+from ..calc.periods import add_months, month_start
+
+
+class PostproductionDemo(models.AbstractModel):
+    """Builds the activity of the demo data (only called from demo/*.xml).
+
+    Timesheets over the last three months, in every approval state, re-invoiced expenses
+    and a re-invoiced vendor bill: activity that XML records cannot date relative to
+    today's working days.
+    """
+
+    _name = "postproduction.demo"
+    _description = "PostProduction demo data builder"
+
+    @api.model
+    def _generate_timesheets(self, project_ids, pending_project_ids=(), today=None):
+        """Timesheets of the projects' deliveries on each working day of the last 3 months.
+
+        Months before last month are validated; last month is validated, except on the
+        projects of ``pending_project_ids`` whose last week is submitted (one day refused);
+        the current month stays draft (its first week submitted).
+        """
+        today = today or fields.Date.context_today(self)
+        first = add_months(month_start(today), -3)
+        last_month = add_months(month_start(today), -1)
+        lines = self.env["account.analytic.line"]
+        deliveries = self.env["postproduction.delivery"].search(
+            [("project_id", "in", project_ids), ("kind", "=", "resource"),
+             ("state", "!=", "draft")]
+        )
+        for delivery in deliveries:
+            start = max(delivery.date_start, first)
+            end = min(delivery.date_end, today - timedelta(days=1))
+            if start > end:
+                continue
+            days = sorted(delivery.company_id._postproduction_working_days(start, end))
+            values = [
+                {
+                    "name": f"{delivery.project_id.name}: analysis and development",
+                    "project_id": delivery.project_id.id,
+                    "employee_id": delivery.employee_id.id,
+                    "date": day,
+                    # a half day now and then, so that days and hours differ
+                    "unit_amount": 4.0 if day.day % 9 == 0 else 8.0,
+                }
+                for day in days
+            ]
+            created = lines.create(values)
+            validated = created.filtered(lambda t: t.date < month_start(today))
+            if delivery.project_id.id in pending_project_ids:
+                late = created.filtered(
+                    lambda t: last_month <= t.date < month_start(today)
+                    and t.date >= month_start(today) - timedelta(days=7)
+                )
+                validated -= late
+                late.action_submit()
+                late[:1].action_refuse()
+            validated.action_validate()
+            created.filtered(
+                lambda t: t.date >= month_start(today) and t.date.day <= 7
+            ).action_submit()
+        return True
+
+    @api.model
+    def _generate_expenses(self, expense_ids):
+        """Submit, approve and post the expenses, which re-invoices them on their orders."""
+        expenses = self.env["hr.expense"].browse(expense_ids)
+        for expense in expenses:
+            expense.date = add_months(month_start(fields.Date.context_today(self)), -1) + (
+                timedelta(days=9 + expense.id % 10)
+            )
+        sheet = self.env["hr.expense.sheet"].create(
+            {
+                "name": "Customer visits",
+                "employee_id": expenses[0].employee_id.id,
+                "expense_line_ids": [Command.set(expenses.ids)],
+            }
+        )
+        sheet.action_submit_sheet()
+        sheet.action_approve_expense_sheets()
+        sheet.action_sheet_move_post()
+        return True
+
+    @api.model
+    def _generate_vendor_bill(self, project_id, vendor_id, product_id, amount):
+        """A posted vendor bill of last month on the project, which re-invoices it."""
+        project = self.env["project.project"].browse(project_id)
+        bill = self.env["account.move"].create(
+            {
+                "move_type": "in_invoice",
+                "partner_id": vendor_id,
+                "invoice_date": add_months(month_start(fields.Date.context_today(self)), -1)
+                + timedelta(days=14),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product_id,
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                            "analytic_distribution": {str(project.account_id.id): 100},
+                        }
+                    )
+                ],
+            }
+        )
+        bill.action_post()
+        return True
