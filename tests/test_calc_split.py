@@ -58,8 +58,9 @@ def test_all_on_the_last_month():
 
 def test_sum_is_exact_for_awkward_amounts():
     for method in split.METHODS:
-        rows = split.split_over_months(1234.57, date(2026, 1, 31), date(2026, 12, 1), method,
-                                       working)
+        rows = split.split_over_months(
+            1234.57, date(2026, 1, 31), date(2026, 12, 1), method, working
+        )
         total = sum(round(amount * 100) for amount in amounts(rows))
         assert total == 123457, method
 
@@ -76,8 +77,9 @@ def test_working_days_without_a_calendar_is_refused():
 
 def test_a_range_with_no_working_day_is_refused():
     with pytest.raises(split.SplitError):
-        split.split_over_months(100, date(2026, 5, 1), date(2026, 5, 3), split.WORKING_DAYS,
-                                working)
+        split.split_over_months(
+            100, date(2026, 5, 1), date(2026, 5, 3), split.WORKING_DAYS, working
+        )
 
 
 def test_unknown_method_is_refused():

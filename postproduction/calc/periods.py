@@ -42,9 +42,7 @@ def month_periods(start, end):
 
     The first and last pairs are partial when ``start`` / ``end`` fall inside a month.
     """
-    return [
-        (max(first, start), min(month_end(first), end)) for first in iter_months(start, end)
-    ]
+    return [(max(first, start), min(month_end(first), end)) for first in iter_months(start, end)]
 
 
 def fiscal_year_of(day, last_day=31, last_month=12):

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 VALIDATOR_GROUP = "postproduction.group_postproduction_timesheet_validator"
@@ -22,8 +22,9 @@ class AccountAnalyticLine(models.Model):
         copy=False,
         index=True,
     )
-    approval_user_id = fields.Many2one("res.users", string="Validated by", copy=False,
-                                       readonly=True)
+    approval_user_id = fields.Many2one(
+        "res.users", string="Validated by", copy=False, readonly=True
+    )
     approval_date = fields.Datetime(string="Validated on", copy=False, readonly=True)
 
     # Fields a submitted or validated timesheet keeps until it is reset to draft.
@@ -42,8 +43,10 @@ class AccountAnalyticLine(models.Model):
     @api.model
     def _postproduction_billable_domain(self):
         """Timesheets that may be invoiced: validated ones where the company asks for it."""
-        strict = self.env["res.company"].sudo().search(
-            [("postproduction_validated_timesheets_only", "=", True)]
+        strict = (
+            self.env["res.company"]
+            .sudo()
+            .search([("postproduction_validated_timesheets_only", "=", True)])
         )
         if not strict:
             return []
@@ -67,9 +70,11 @@ class AccountAnalyticLine(models.Model):
             return self.env["postproduction.delivery"]
         # The project's deliveries are read for the whole prefetch set at once.
         return self.project_id.sudo().postproduction_delivery_ids.filtered(
-            lambda d: d.employee_id == self.employee_id
-            and d.state != "draft"
-            and d.date_start <= self.date <= d.date_end
+            lambda d: (
+                d.employee_id == self.employee_id
+                and d.state != "draft"
+                and d.date_start <= self.date <= d.date_end
+            )
         )[:1]
 
     # ------------------------------------------------------------------ locking
@@ -81,16 +86,19 @@ class AccountAnalyticLine(models.Model):
         if not self._is_timesheet_validator():
             for vals in vals_list:
                 if vals.get("approval_state", "draft") != "draft":
-                    raise AccessError(_("Only a timesheet validator can record an approved "
-                                        "timesheet."))
+                    raise AccessError(
+                        self.env._("Only a timesheet validator can record an approved timesheet.")
+                    )
         return super().create(vals_list)
 
     def write(self, vals):
         if "approval_state" in vals and not self.env.context.get("postproduction_approval"):
             if not self._is_timesheet_validator():
                 raise AccessError(
-                    _("Use the Submit, Validate, Refuse and Reset to draft actions to change "
-                      "the approval of a timesheet.")
+                    self.env._(
+                        "Use the Submit, Validate, Refuse and Reset to draft actions to change "
+                        "the approval of a timesheet."
+                    )
                 )
         if self._APPROVAL_LOCKED_FIELDS & set(vals):
             self._check_approval_unlocked()
@@ -107,15 +115,15 @@ class AccountAnalyticLine(models.Model):
         if locked:
             line = locked[0]
             raise UserError(
-                _(
+                self.env._(
                     "The timesheet of %(employee)s on %(date)s (%(project)s) is %(state)s: "
                     "reset it to draft before changing it.",
                     employee=line.employee_id.name,
                     date=line.date,
                     project=line.project_id.display_name,
-                    state=dict(
-                        self._fields["approval_state"]._description_selection(self.env)
-                    )[line.approval_state].lower(),
+                    state=dict(self._fields["approval_state"]._description_selection(self.env))[
+                        line.approval_state
+                    ].lower(),
                 )
             )
 
@@ -130,27 +138,31 @@ class AccountAnalyticLine(models.Model):
             return True
         timesheets = self.filtered("project_id")
         if not timesheets:
-            raise UserError(_("Select timesheets: these lines are not timesheets."))
+            raise UserError(self.env._("Select timesheets: these lines are not timesheets."))
         validator = self._is_timesheet_validator()
         if validator_only and not validator:
-            raise AccessError(_("Only a timesheet validator can validate or refuse timesheets."))
+            raise AccessError(
+                self.env._("Only a timesheet validator can validate or refuse timesheets.")
+            )
         if not validator:
             others = timesheets.filtered(lambda t: t.employee_id.user_id != self.env.user)
             if others or any(t.approval_state == "validated" for t in timesheets):
                 raise AccessError(
-                    _("You can only submit or withdraw your own timesheets that are not "
-                      "validated yet.")
+                    self.env._(
+                        "You can only submit or withdraw your own timesheets that are not "
+                        "validated yet."
+                    )
                 )
         wrong = timesheets.filtered(lambda t: t.approval_state not in sources)
         if wrong:
             raise UserError(
-                _(
+                self.env._(
                     "%(count)s timesheet(s) cannot go to %(target)s from their current state, "
                     "for example %(employee)s on %(date)s.",
                     count=len(wrong),
-                    target=dict(
-                        self._fields["approval_state"]._description_selection(self.env)
-                    )[target],
+                    target=dict(self._fields["approval_state"]._description_selection(self.env))[
+                        target
+                    ],
                     employee=wrong[0].employee_id.name,
                     date=wrong[0].date,
                 )
@@ -158,8 +170,12 @@ class AccountAnalyticLine(models.Model):
         billed = timesheets.filtered(lambda t: not t._is_not_billed())
         if billed and target != "submitted":
             raise UserError(
-                _("Timesheet of %(employee)s on %(date)s is already invoiced and stays "
-                  "validated.", employee=billed[0].employee_id.name, date=billed[0].date)
+                self.env._(
+                    "Timesheet of %(employee)s on %(date)s is already invoiced and stays "
+                    "validated.",
+                    employee=billed[0].employee_id.name,
+                    date=billed[0].date,
+                )
             )
         vals = {"approval_state": target}
         if target == "validated":

@@ -1,4 +1,4 @@
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
@@ -57,8 +57,7 @@ class PostproductionDelivery(models.Model):
         tracking=True,
         check_company=True,
         domain="[('sale_ok', '=', True)]",
-        help="What the order invoices: for a resource, a service invoiced from timesheets "
-        "in days.",
+        help="What the order invoices: for a resource, a service invoiced from timesheets in days.",
     )
     date_start = fields.Date(string="Start", required=True, tracking=True)
     date_end = fields.Date(string="End", required=True, tracking=True)
@@ -97,7 +96,10 @@ class PostproductionDelivery(models.Model):
         index=True,
     )
     renewed_from_id = fields.Many2one(
-        "postproduction.delivery", string="Renewal of", copy=False, index="btree_not_null",
+        "postproduction.delivery",
+        string="Renewal of",
+        copy=False,
+        index="btree_not_null",
         check_company=True,
     )
     renewal_ids = fields.One2many("postproduction.delivery", "renewed_from_id", string="Renewals")
@@ -141,13 +143,18 @@ class PostproductionDelivery(models.Model):
         for delivery in self:
             if delivery.kind == "resource" and not delivery.employee_id:
                 raise ValidationError(
-                    _("Delivery %(name)s is a resource delivery: choose its consultant.",
-                      name=delivery.display_name)
+                    self.env._(
+                        "Delivery %(name)s is a resource delivery: choose its consultant.",
+                        name=delivery.display_name,
+                    )
                 )
             if not delivery.product_id:
                 raise ValidationError(
-                    _("Delivery %(name)s needs a product: the service or item the order "
-                      "invoices.", name=delivery.display_name)
+                    self.env._(
+                        "Delivery %(name)s needs a product: the service or item the order "
+                        "invoices.",
+                        name=delivery.display_name,
+                    )
                 )
 
     @api.constrains("employee_id", "project_id", "date_start", "date_end", "active")
@@ -155,24 +162,29 @@ class PostproductionDelivery(models.Model):
         resources = self.filtered(lambda d: d.employee_id and d.active)
         if not resources:
             return
-        others = self.search(
-            [
-                ("employee_id", "in", resources.employee_id.ids),
-                ("project_id", "in", resources.project_id.ids),
-                ("id", "not in", resources.ids),
-            ]
-        ) | resources
+        others = (
+            self.search(
+                [
+                    ("employee_id", "in", resources.employee_id.ids),
+                    ("project_id", "in", resources.project_id.ids),
+                    ("id", "not in", resources.ids),
+                ]
+            )
+            | resources
+        )
         for delivery in resources:
             clash = others.filtered(
-                lambda other, d=delivery: other != d
-                and other.employee_id == d.employee_id
-                and other.project_id == d.project_id
-                and other.date_start <= d.date_end
-                and other.date_end >= d.date_start
+                lambda other, d=delivery: (
+                    other != d
+                    and other.employee_id == d.employee_id
+                    and other.project_id == d.project_id
+                    and other.date_start <= d.date_end
+                    and other.date_end >= d.date_start
+                )
             )[:1]
             if clash:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(employee)s is already delivered on project %(project)s from "
                         "%(start)s to %(end)s (%(other)s): the periods of two deliveries of "
                         "the same consultant on the same project cannot overlap.",
@@ -190,16 +202,19 @@ class PostproductionDelivery(models.Model):
             customer = delivery.project_id.partner_id.commercial_partner_id
             if not customer:
                 raise ValidationError(
-                    _("Set the customer of project %(project)s before correlating delivery "
-                      "%(name)s with an order.",
-                      project=delivery.project_id.display_name, name=delivery.name)
+                    self.env._(
+                        "Set the customer of project %(project)s before correlating delivery "
+                        "%(name)s with an order.",
+                        project=delivery.project_id.display_name,
+                        name=delivery.name,
+                    )
                 )
             strangers = delivery.sale_order_ids.filtered(
                 lambda order, c=customer: order.partner_id.commercial_partner_id != c
             )
             if strangers:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Order %(orders)s belongs to %(other)s, not to %(customer)s, the "
                         "customer of project %(project)s: delivery %(name)s can only be "
                         "correlated with that customer's orders.",
@@ -216,9 +231,12 @@ class PostproductionDelivery(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code(
-                    "postproduction.delivery", sequence_date=vals.get("date_start")
-                ) or "/"
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code(
+                        "postproduction.delivery", sequence_date=vals.get("date_start")
+                    )
+                    or "/"
+                )
         deliveries = super().create(vals_list)
         deliveries._resolve_sale_line()
         return deliveries
@@ -236,8 +254,11 @@ class PostproductionDelivery(models.Model):
         for delivery in self:
             if delivery.state != "draft" and delivery.sale_line_id.qty_invoiced:
                 raise UserError(
-                    _("Delivery %(name)s has already been invoiced: close it instead of "
-                      "deleting it.", name=delivery.name)
+                    self.env._(
+                        "Delivery %(name)s has already been invoiced: close it instead of "
+                        "deleting it.",
+                        name=delivery.name,
+                    )
                 )
 
     # ------------------------------------------------------------------ order line
@@ -280,15 +301,15 @@ class PostproductionDelivery(models.Model):
         order = self.sale_order_ids
         precision = self.env["decimal.precision"].precision_get("Product Price")
         candidates = order.order_line.filtered(
-            lambda line: line.product_id == self.product_id
-            and not line.display_type
-            and float_compare(line.price_unit, self.daily_rate, precision_digits=precision) == 0
+            lambda line: (
+                line.product_id == self.product_id
+                and not line.display_type
+                and float_compare(line.price_unit, self.daily_rate, precision_digits=precision) == 0
+            )
         )
         if self.sale_line_id in candidates:
             return self.sale_line_id
-        users = self.search(
-            [("sale_line_id", "in", candidates.ids), ("id", "!=", self.id)]
-        )
+        users = self.search([("sale_line_id", "in", candidates.ids), ("id", "!=", self.id)])
         for line in candidates:
             line_users = users.filtered(lambda d, ln=line: d.sale_line_id == ln)
             if not line_users or line_users.employee_id == self.employee_id:
@@ -313,8 +334,12 @@ class PostproductionDelivery(models.Model):
         order = self.sale_order_ids
         if order.locked or order.state == "cancel":
             raise UserError(
-                _("Order %(order)s is locked or cancelled: unlock it, or correlate delivery "
-                  "%(name)s with another order.", order=order.name, name=self.name)
+                self.env._(
+                    "Order %(order)s is locked or cancelled: unlock it, or correlate delivery "
+                    "%(name)s with another order.",
+                    order=order.name,
+                    name=self.name,
+                )
             )
         order.write({"order_line": [Command.create(self._prepare_sale_line_values())]})
         return order.order_line[-1:]
@@ -324,14 +349,18 @@ class PostproductionDelivery(models.Model):
         resources = self.filtered("employee_id")
         if not resources:
             return
-        timesheets = self.env["account.analytic.line"].sudo().search(
-            [
-                ("project_id", "in", resources.project_id.ids),
-                ("employee_id", "in", resources.employee_id.ids),
-                ("date", ">=", min(resources.mapped("date_start"))),
-                ("date", "<=", max(resources.mapped("date_end"))),
-                ("is_so_line_edited", "=", False),
-            ]
+        timesheets = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search(
+                [
+                    ("project_id", "in", resources.project_id.ids),
+                    ("employee_id", "in", resources.employee_id.ids),
+                    ("date", ">=", min(resources.mapped("date_start"))),
+                    ("date", "<=", max(resources.mapped("date_end"))),
+                    ("is_so_line_edited", "=", False),
+                ]
+            )
         )
         timesheets._compute_so_line()
 
@@ -341,8 +370,10 @@ class PostproductionDelivery(models.Model):
         not_draft = self.filtered(lambda d: d.state != "draft")
         if not_draft:
             raise UserError(
-                _("Only draft deliveries can be confirmed: %(names)s.",
-                  names=", ".join(not_draft.mapped("name")))
+                self.env._(
+                    "Only draft deliveries can be confirmed: %(names)s.",
+                    names=", ".join(not_draft.mapped("name")),
+                )
             )
         self.write({"state": "ongoing"})
         return True
@@ -356,8 +387,10 @@ class PostproductionDelivery(models.Model):
         closed_renewed = self.filtered("renewal_ids")
         if closed_renewed:
             raise UserError(
-                _("Delivery %(names)s has been renewed and stays closed.",
-                  names=", ".join(closed_renewed.mapped("name")))
+                self.env._(
+                    "Delivery %(names)s has been renewed and stays closed.",
+                    names=", ".join(closed_renewed.mapped("name")),
+                )
             )
         self.write({"state": "draft"})
         return True
@@ -391,17 +424,21 @@ class PostproductionDelivery(models.Model):
         Returns the new deliveries, confirmed.
         """
         if date_end < date_start:
-            raise UserError(_("The renewal ends before it starts."))
+            raise UserError(self.env._("The renewal ends before it starts."))
         early = self.filtered(lambda d: d.date_end >= date_start)
         if early:
             raise UserError(
-                _("The renewal must start after the end of %(names)s.",
-                  names=", ".join(early.mapped("name")))
+                self.env._(
+                    "The renewal must start after the end of %(names)s.",
+                    names=", ".join(early.mapped("name")),
+                )
             )
         renewed = self.filtered("renewal_ids")
         if renewed:
             raise UserError(
-                _("%(names)s has already been renewed.", names=", ".join(renewed.mapped("name")))
+                self.env._(
+                    "%(names)s has already been renewed.", names=", ".join(renewed.mapped("name"))
+                )
             )
         new = self.create(
             [d._prepare_renewal_values(date_start, date_end, daily_rate, order) for d in self]

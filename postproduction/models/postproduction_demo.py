@@ -29,8 +29,7 @@ class PostproductionDemo(models.AbstractModel):
         last_month = add_months(month_start(today), -1)
         lines = self.env["account.analytic.line"]
         deliveries = self.env["postproduction.delivery"].search(
-            [("project_id", "in", project_ids), ("kind", "=", "resource"),
-             ("state", "!=", "draft")]
+            [("project_id", "in", project_ids), ("kind", "=", "resource"), ("state", "!=", "draft")]
         )
         for delivery in deliveries:
             start = max(delivery.date_start, first)
@@ -53,8 +52,10 @@ class PostproductionDemo(models.AbstractModel):
             validated = created.filtered(lambda t: t.date < month_start(today))
             if delivery.project_id.id in pending_project_ids:
                 late = created.filtered(
-                    lambda t: last_month <= t.date < month_start(today)
-                    and t.date >= month_start(today) - timedelta(days=7)
+                    lambda t: (
+                        last_month <= t.date < month_start(today)
+                        and t.date >= month_start(today) - timedelta(days=7)
+                    )
                 )
                 validated -= late
                 late.action_submit()

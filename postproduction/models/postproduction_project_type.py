@@ -17,7 +17,11 @@ class PostproductionProjectType(models.Model):
     project_count = fields.Integer(compute="_compute_project_count")
 
     _sql_constraints = [
-        ("code_company_uniq", "unique(code, company_id)", "The code of a project type must be unique."),
+        (
+            "code_company_uniq",
+            "unique(code, company_id)",
+            "The code of a project type must be unique.",
+        ),
     ]
 
     def _compute_project_count(self):

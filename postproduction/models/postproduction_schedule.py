@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -11,7 +11,11 @@ class PostproductionSchedule(models.Model):
     _check_company_auto = True
 
     order_id = fields.Many2one(
-        "sale.order", string="Order", required=True, ondelete="cascade", index=True,
+        "sale.order",
+        string="Order",
+        required=True,
+        ondelete="cascade",
+        index=True,
         check_company=True,
     )
     company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
@@ -37,19 +41,19 @@ class PostproductionSchedule(models.Model):
 
     def write(self, vals):
         if self._LOCKED_FIELDS & set(vals):
-            self._check_not_invoiced(_("modified"))
+            self._check_not_invoiced(self.env._("modified"))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
-        self._check_not_invoiced(_("deleted"))
+        self._check_not_invoiced(self.env._("deleted"))
 
     def _check_not_invoiced(self, what):
         invoiced = self.filtered(lambda line: line.state == "invoiced")
         if invoiced:
             line = invoiced[0]
             raise UserError(
-                _(
+                self.env._(
                     "The instalment %(label)s of %(date)s on order %(order)s is invoiced and "
                     "cannot be %(what)s. Cancel its invoice first.",
                     label=line.name,

@@ -2,7 +2,7 @@ from datetime import datetime, time
 
 import pytz
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 
@@ -39,8 +39,10 @@ class ResCompany(models.Model):
         calendar = self.resource_calendar_id
         if not calendar:
             raise UserError(
-                _("Company %(company)s has no working calendar: set one in its settings.",
-                  company=self.name)
+                self.env._(
+                    "Company %(company)s has no working calendar: set one in its settings.",
+                    company=self.name,
+                )
             )
         tz = pytz.timezone(calendar.tz or "UTC")
         intervals = calendar._work_intervals_batch(

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..calc import split
@@ -78,8 +78,9 @@ class SaleOrder(models.Model):
         action["context"] = {"default_order_id": self.id}
         return action
 
-    def _postproduction_split_schedule(self, amount, date_start, date_end, method, label,
-                                       replace=True):
+    def _postproduction_split_schedule(
+        self, amount, date_start, date_end, method, label, replace=True
+    ):
         """Fill the schedule with ``amount`` cut into monthly instalments.
 
         ``method`` is one of ``calc.split.METHODS``; each instalment is dated at the end of
@@ -88,7 +89,7 @@ class SaleOrder(models.Model):
         """
         self.ensure_one()
         if self.currency_id.compare_amounts(amount, 0) <= 0:
-            raise UserError(_("The amount to split must be positive."))
+            raise UserError(self.env._("The amount to split must be positive."))
         values = self._postproduction_prepare_schedule_values(
             amount, date_start, date_end, method, label
         )
@@ -98,11 +99,10 @@ class SaleOrder(models.Model):
             ).unlink()
         return self.env["postproduction.schedule"].create(values)
 
-    def _postproduction_prepare_schedule_values(self, amount, date_start, date_end, method,
-                                                label):
+    def _postproduction_prepare_schedule_values(self, amount, date_start, date_end, method, label):
         self.ensure_one()
         if date_end < date_start:
-            raise UserError(_("The end date is before the start date."))
+            raise UserError(self.env._("The end date is before the start date."))
         working_day = None
         if method == split.WORKING_DAYS:
             working_day = self.company_id._postproduction_working_days(
@@ -115,10 +115,15 @@ class SaleOrder(models.Model):
         except split.SplitError as error:
             if method == split.WORKING_DAYS:
                 raise UserError(
-                    _("There is no working day between %(start)s and %(end)s.",
-                      start=date_start, end=date_end)
+                    self.env._(
+                        "There is no working day between %(start)s and %(end)s.",
+                        start=date_start,
+                        end=date_end,
+                    )
                 ) from error
-            raise UserError(_("The amount cannot be split: %(error)s", error=error)) from error
+            raise UserError(
+                self.env._("The amount cannot be split: %(error)s", error=error)
+            ) from error
         parts = [part for part in parts if not self.currency_id.is_zero(part[2])]
         return [
             {

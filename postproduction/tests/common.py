@@ -31,11 +31,13 @@ class PostproductionCase(TransactionCase):
             cls.env, "pp_user", groups="base.group_user,postproduction.group_postproduction_user"
         )
         cls.user_manager = new_test_user(
-            cls.env, "pp_manager",
+            cls.env,
+            "pp_manager",
             groups="base.group_user,postproduction.group_postproduction_manager",
         )
         cls.user_validator = new_test_user(
-            cls.env, "pp_validator",
+            cls.env,
+            "pp_validator",
             groups="base.group_user,postproduction.group_postproduction_timesheet_validator",
         )
         cls.user_alice = new_test_user(
@@ -74,8 +76,16 @@ class PostproductionCase(TransactionCase):
         return order
 
     @classmethod
-    def create_delivery(cls, employee=None, start=date(2026, 1, 1), end=date(2026, 12, 31),
-                        rate=500.0, orders=None, confirm=True, **values):
+    def create_delivery(
+        cls,
+        employee=None,
+        start=date(2026, 1, 1),
+        end=date(2026, 12, 31),
+        rate=500.0,
+        orders=None,
+        confirm=True,
+        **values,
+    ):
         delivery = cls.env["postproduction.delivery"].create(
             {
                 "project_id": cls.project.id,

@@ -2,7 +2,6 @@ from datetime import date
 
 from psycopg2 import IntegrityError
 
-from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form
 from odoo.tools import mute_logger
@@ -16,13 +15,11 @@ class TestDelivery(PostproductionCase):
         self.assertRegex(delivery.name, r"^DLV/2026/\d{5}$")
 
     def test_delivery_ending_before_it_starts_is_refused_by_the_database(self):
-        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), \
-                self.env.cr.savepoint():
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
             self.create_delivery(start=date(2026, 3, 1), end=date(2026, 2, 28))
 
     def test_negative_daily_rate_is_refused_by_the_database(self):
-        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), \
-                self.env.cr.savepoint():
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
             self.create_delivery(rate=-1)
 
     def test_resource_delivery_needs_a_consultant(self):
@@ -65,8 +62,9 @@ class TestDelivery(PostproductionCase):
         self.create_delivery(start=date(2026, 4, 1), end=date(2026, 6, 30))
         self.create_delivery(employee=self.bob, start=date(2026, 1, 1), end=date(2026, 6, 30))
         other_project = self.project.copy({"name": "Mobile app"})
-        self.create_delivery(start=date(2026, 1, 1), end=date(2026, 6, 30),
-                             project_id=other_project.id)
+        self.create_delivery(
+            start=date(2026, 1, 1), end=date(2026, 6, 30), project_id=other_project.id
+        )
 
     def test_overlap_is_checked_when_dates_change(self):
         self.create_delivery(start=date(2026, 1, 1), end=date(2026, 3, 31))
@@ -99,8 +97,12 @@ class TestDelivery(PostproductionCase):
 
     def test_existing_order_line_at_the_same_rate_is_reused(self):
         existing = self.env["sale.order.line"].create(
-            {"order_id": self.order.id, "product_id": self.day_product.id, "price_unit": 500.0,
-             "product_uom_qty": 10}
+            {
+                "order_id": self.order.id,
+                "product_id": self.day_product.id,
+                "price_unit": 500.0,
+                "product_uom_qty": 10,
+            }
         )
         delivery = self.create_delivery(rate=500.0, orders=self.order)
         self.assertEqual(delivery.sale_line_id, existing)
@@ -118,6 +120,15 @@ class TestDelivery(PostproductionCase):
         delivery.daily_rate = 550.0
         self.assertNotEqual(delivery.sale_line_id, first)
         self.assertEqual(delivery.sale_line_id.price_unit, 550.0)
+
+    def test_delivery_of_a_schedule_order_gets_no_order_line(self):
+        schedule_order = self.create_order(self.acme, postproduction_mode="schedule")
+        delivery = self.create_delivery(orders=schedule_order)
+        self.assertEqual(delivery.correlation_status, "ok")
+        self.assertFalse(delivery.sale_line_id)
+        self.assertFalse(schedule_order.order_line)
+        schedule_order.postproduction_mode = "monthly"
+        self.assertEqual(delivery.sale_line_id.order_id, schedule_order)
 
     def test_order_of_another_customer_is_refused(self):
         globex_order = self.create_order(self.globex)
@@ -139,8 +150,9 @@ class TestDelivery(PostproductionCase):
     def test_confirm_then_close_ended_deliveries_on_a_given_date(self):
         ended = self.create_delivery(start=date(2026, 1, 1), end=date(2026, 1, 31))
         current = self.create_delivery(start=date(2026, 2, 1), end=date(2026, 2, 28))
-        draft = self.create_delivery(employee=self.bob, start=date(2026, 1, 1),
-                                     end=date(2026, 1, 31), confirm=False)
+        draft = self.create_delivery(
+            employee=self.bob, start=date(2026, 1, 1), end=date(2026, 1, 31), confirm=False
+        )
         self.assertEqual(ended.state, "ongoing")
         closed = self.env["postproduction.delivery"]._close_ended_deliveries(date(2026, 2, 15))
         self.assertEqual(closed, ended)
@@ -158,7 +170,7 @@ class TestRenewal(PostproductionCase):
     def renew(self, deliveries, **values):
         action = deliveries.action_renew()
         wizard_form = Form(
-            self.env["postproduction.delivery.renew.wizard"].with_context(action["context"])
+            self.env["postproduction.delivery.renew.wizard"].with_context(**action["context"])
         )
         for name, value in values.items():
             setattr(wizard_form, name, value)
@@ -166,8 +178,9 @@ class TestRenewal(PostproductionCase):
         return self.env["postproduction.delivery"].search(result["domain"])
 
     def test_renewal_continues_the_delivery_and_closes_the_old_one(self):
-        old = self.create_delivery(start=date(2026, 1, 1), end=date(2026, 3, 31), rate=500.0,
-                                   orders=self.order)
+        old = self.create_delivery(
+            start=date(2026, 1, 1), end=date(2026, 3, 31), rate=500.0, orders=self.order
+        )
         new = self.renew(old)
         self.assertEqual(new.renewed_from_id, old)
         self.assertEqual(new.date_start, date(2026, 4, 1))
@@ -180,14 +193,21 @@ class TestRenewal(PostproductionCase):
         self.assertEqual(old.renewal_ids, new)
 
     def test_renewal_with_a_new_rate_and_a_new_order(self):
-        old_bob = self.create_delivery(employee=self.bob, start=date(2026, 1, 1),
-                                       end=date(2026, 3, 31), orders=self.order)
-        old_alice = self.create_delivery(start=date(2026, 1, 1), end=date(2026, 3, 31),
-                                         orders=self.order)
+        old_bob = self.create_delivery(
+            employee=self.bob, start=date(2026, 1, 1), end=date(2026, 3, 31), orders=self.order
+        )
+        old_alice = self.create_delivery(
+            start=date(2026, 1, 1), end=date(2026, 3, 31), orders=self.order
+        )
         new_order = self.create_order(self.acme)
-        new = self.renew(old_alice | old_bob, date_start=date(2026, 4, 1),
-                         date_end=date(2026, 12, 31), keep_rate=False, daily_rate=700.0,
-                         sale_order_id=new_order)
+        new = self.renew(
+            old_alice | old_bob,
+            date_start=date(2026, 4, 1),
+            date_end=date(2026, 12, 31),
+            keep_rate=False,
+            daily_rate=700.0,
+            sale_order_id=new_order,
+        )
         self.assertEqual(len(new), 2)
         self.assertEqual(set(new.mapped("daily_rate")), {700.0})
         self.assertEqual(new.sale_line_id.order_id, new_order)

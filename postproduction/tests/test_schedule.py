@@ -14,14 +14,28 @@ class TestSchedule(PostproductionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.fixed_price = cls.env["product.product"].create(
-            {"name": "Website project", "type": "service", "invoice_policy": "order",
-             "list_price": 1000.0}
+            {
+                "name": "Website project",
+                "type": "service",
+                "invoice_policy": "order",
+                "list_price": 1000.0,
+            }
         )
         cls.schedule_order = cls.create_order(
             cls.acme,
             postproduction_mode="schedule",
-            order_line=[(0, 0, {"product_id": cls.fixed_price.id, "product_uom_qty": 1,
-                                "price_unit": 1000.0, "tax_id": False})],
+            order_line=[
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": cls.fixed_price.id,
+                        "product_uom_qty": 1,
+                        "price_unit": 1000.0,
+                        "tax_id": False,
+                    },
+                )
+            ],
         )
         calendar = cls.company.resource_calendar_id
         cls.env["resource.calendar.leaves"].create(
@@ -33,11 +47,12 @@ class TestSchedule(PostproductionCase):
             }
         )
 
-    def split(self, method, amount=1000.0, start=date(2026, 3, 16), end=date(2026, 6, 15),
-              replace=True):
+    def split(
+        self, method, amount=1000.0, start=date(2026, 3, 16), end=date(2026, 6, 15), replace=True
+    ):
         action = self.schedule_order.action_postproduction_split_schedule()
         wizard_form = Form(
-            self.env["postproduction.schedule.split.wizard"].with_context(action["context"])
+            self.env["postproduction.schedule.split.wizard"].with_context(**action["context"])
         )
         wizard_form.amount = amount
         wizard_form.date_start = start
@@ -50,7 +65,7 @@ class TestSchedule(PostproductionCase):
     def test_wizard_proposes_the_untaxed_amount_of_the_order(self):
         action = self.schedule_order.action_postproduction_split_schedule()
         wizard_form = Form(
-            self.env["postproduction.schedule.split.wizard"].with_context(action["context"])
+            self.env["postproduction.schedule.split.wizard"].with_context(**action["context"])
         )
         self.assertEqual(wizard_form.amount, 1000.0)
 
@@ -80,8 +95,9 @@ class TestSchedule(PostproductionCase):
     def test_instalments_sum_exactly_to_the_amount(self):
         # 2026-01-31 is a Saturday: by working days, January gets nothing and no instalment.
         for method, count in (("equal", 12), ("calendar_days", 12), ("working_days", 11)):
-            lines = self.split(method, amount=1234.57, start=date(2026, 1, 31),
-                               end=date(2026, 12, 1))
+            lines = self.split(
+                method, amount=1234.57, start=date(2026, 1, 31), end=date(2026, 12, 1)
+            )
             self.assertEqual(round(sum(lines.mapped("amount")), 2), 1234.57, method)
             self.assertEqual(len(lines), count, method)
 
@@ -95,8 +111,7 @@ class TestSchedule(PostproductionCase):
     def test_splitting_again_keeps_the_invoiced_instalments(self):
         first = self.split("equal")
         first[0].state = "invoiced"
-        lines = self.split("equal", amount=750.0, start=date(2026, 4, 1),
-                           end=date(2026, 6, 30))
+        lines = self.split("equal", amount=750.0, start=date(2026, 4, 1), end=date(2026, 6, 30))
         self.assertEqual(len(lines), 4)
         self.assertEqual(lines[0], first[0])
         self.assertEqual(self.schedule_order.postproduction_schedule_total, 1000.0)
@@ -115,11 +130,14 @@ class TestSchedule(PostproductionCase):
             self.split("equal", amount=0.0)
 
     def test_instalment_amount_must_be_positive_in_the_database(self):
-        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), \
-                self.env.cr.savepoint():
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
             self.env["postproduction.schedule"].create(
-                {"order_id": self.schedule_order.id, "date": date(2026, 1, 31),
-                 "name": "Bad", "amount": -5}
+                {
+                    "order_id": self.schedule_order.id,
+                    "date": date(2026, 1, 31),
+                    "name": "Bad",
+                    "amount": -5,
+                }
             )
 
     def test_invoiced_instalment_cannot_be_edited_or_deleted(self):

@@ -12,9 +12,18 @@ class TestAccessRights(PostproductionCase):
         as_user = delivery.with_user(self.user_pp)
         self.assertEqual(as_user.read(["name"])[0]["name"], delivery.name)
         as_user.planned_days = 12
-        new = self.env["postproduction.delivery"].with_user(self.user_pp).create(
-            {"project_id": self.project.id, "employee_id": self.bob.id,
-             "date_start": date(2026, 1, 1), "date_end": date(2026, 1, 31), "daily_rate": 400}
+        new = (
+            self.env["postproduction.delivery"]
+            .with_user(self.user_pp)
+            .create(
+                {
+                    "project_id": self.project.id,
+                    "employee_id": self.bob.id,
+                    "date_start": date(2026, 1, 1),
+                    "date_end": date(2026, 1, 31),
+                    "daily_rate": 400,
+                }
+            )
         )
         self.assertEqual(new.state, "draft")
 
@@ -24,8 +33,12 @@ class TestAccessRights(PostproductionCase):
             delivery.with_user(self.user_employee).read(["name"])
         with self.assertRaises(AccessError):
             self.env["postproduction.delivery"].with_user(self.user_employee).create(
-                {"project_id": self.project.id, "employee_id": self.bob.id,
-                 "date_start": date(2026, 1, 1), "date_end": date(2026, 1, 31)}
+                {
+                    "project_id": self.project.id,
+                    "employee_id": self.bob.id,
+                    "date_start": date(2026, 1, 1),
+                    "date_end": date(2026, 1, 31),
+                }
             )
 
     def test_consultant_reads_but_does_not_manage_deliveries(self):
@@ -42,8 +55,12 @@ class TestAccessRights(PostproductionCase):
         self.env["postproduction.project.type"].with_user(self.user_manager).create(
             {"name": "Agency", "code": "AG"}
         )
-        schedule = {"order_id": self.order.id, "date": date(2026, 1, 31), "name": "1/1",
-                    "amount": 100}
+        schedule = {
+            "order_id": self.order.id,
+            "date": date(2026, 1, 31),
+            "name": "1/1",
+            "amount": 100,
+        }
         with self.assertRaises(AccessError):
             self.env["postproduction.schedule"].with_user(self.user_pp).create(schedule)
         line = self.env["postproduction.schedule"].with_user(self.user_manager).create(schedule)
@@ -53,9 +70,7 @@ class TestAccessRights(PostproductionCase):
         self.assertTrue(self.user_manager.has_group("postproduction.group_postproduction_user"))
         self.assertTrue(self.user_manager.has_group("account.group_account_invoice"))
         self.assertTrue(self.user_pp.has_group("sales_team.group_sale_salesman_all_leads"))
-        self.assertTrue(
-            self.user_validator.has_group("hr_timesheet.group_hr_timesheet_approver")
-        )
+        self.assertTrue(self.user_validator.has_group("hr_timesheet.group_hr_timesheet_approver"))
         self.assertFalse(self.user_pp.has_group("account.group_account_invoice"))
 
 
@@ -65,16 +80,25 @@ class TestMultiCompany(PostproductionCase):
         super().setUpClass()
         cls.company_2 = cls.env["res.company"].create({"name": "PostProduction Lyon"})
         cls.project_2 = cls.env["project.project"].create(
-            {"name": "Lyon project", "partner_id": cls.acme.id, "company_id": cls.company_2.id,
-             "allow_timesheets": True}
+            {
+                "name": "Lyon project",
+                "partner_id": cls.acme.id,
+                "company_id": cls.company_2.id,
+                "allow_timesheets": True,
+            }
         )
         cls.employee_2 = cls.env["hr.employee"].create(
             {"name": "Chloé", "company_id": cls.company_2.id}
         )
         cls.delivery_2 = cls.env["postproduction.delivery"].create(
-            {"project_id": cls.project_2.id, "employee_id": cls.employee_2.id,
-             "date_start": date(2026, 1, 1), "date_end": date(2026, 1, 31), "daily_rate": 450,
-             "company_id": cls.company_2.id}
+            {
+                "project_id": cls.project_2.id,
+                "employee_id": cls.employee_2.id,
+                "date_start": date(2026, 1, 1),
+                "date_end": date(2026, 1, 31),
+                "daily_rate": 450,
+                "company_id": cls.company_2.id,
+            }
         )
         order_2 = cls.env["sale.order"].create(
             {"partner_id": cls.acme.id, "company_id": cls.company_2.id}
@@ -83,8 +107,11 @@ class TestMultiCompany(PostproductionCase):
             {"order_id": order_2.id, "date": date(2026, 1, 31), "name": "1/1", "amount": 100}
         )
         cls.user_company_1 = new_test_user(
-            cls.env, "pp_user_c1", groups="base.group_user,postproduction.group_postproduction_user",
-            company_id=cls.company.id, company_ids=[(6, 0, cls.company.ids)],
+            cls.env,
+            "pp_user_c1",
+            groups="base.group_user,postproduction.group_postproduction_user",
+            company_id=cls.company.id,
+            company_ids=[(6, 0, cls.company.ids)],
         )
 
     def test_delivery_takes_the_company_of_its_project(self):

@@ -9,11 +9,13 @@ class TestAttribution(PostproductionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.january = cls.create_delivery(start=date(2026, 1, 1), end=date(2026, 1, 31),
-                                          rate=500.0, orders=cls.order)
+        cls.january = cls.create_delivery(
+            start=date(2026, 1, 1), end=date(2026, 1, 31), rate=500.0, orders=cls.order
+        )
         cls.order_2 = cls.create_order(cls.acme)
-        cls.february = cls.create_delivery(start=date(2026, 2, 1), end=date(2026, 2, 28),
-                                           rate=600.0, orders=cls.order_2)
+        cls.february = cls.create_delivery(
+            start=date(2026, 2, 1), end=date(2026, 2, 28), rate=600.0, orders=cls.order_2
+        )
 
     def test_timesheet_takes_the_line_of_the_delivery_covering_its_date(self):
         jan = self.create_timesheet(date(2026, 1, 15))
@@ -36,14 +38,20 @@ class TestAttribution(PostproductionCase):
         self.assertFalse(timesheet.so_line)
 
     def test_draft_delivery_attracts_no_timesheet(self):
-        self.create_delivery(employee=self.bob, start=date(2026, 1, 1), end=date(2026, 1, 31),
-                             orders=self.order, confirm=False)
+        self.create_delivery(
+            employee=self.bob,
+            start=date(2026, 1, 1),
+            end=date(2026, 1, 31),
+            orders=self.order,
+            confirm=False,
+        )
         timesheet = self.create_timesheet(date(2026, 1, 15), employee=self.bob)
         self.assertFalse(timesheet.so_line)
 
     def test_correlating_later_reassigns_the_timesheets_already_entered(self):
-        delivery = self.create_delivery(employee=self.bob, start=date(2026, 1, 1),
-                                        end=date(2026, 1, 31))
+        delivery = self.create_delivery(
+            employee=self.bob, start=date(2026, 1, 1), end=date(2026, 1, 31)
+        )
         timesheet = self.create_timesheet(date(2026, 1, 15), employee=self.bob)
         self.assertFalse(timesheet.so_line)
         delivery.sale_order_ids = self.order
@@ -56,8 +64,13 @@ class TestAttribution(PostproductionCase):
         with self.assertQueryCount(__system__=60):
             self.env["account.analytic.line"].create(
                 [
-                    {"name": "Work", "project_id": self.project.id,
-                     "employee_id": self.alice.id, "date": day, "unit_amount": 8}
+                    {
+                        "name": "Work",
+                        "project_id": self.project.id,
+                        "employee_id": self.alice.id,
+                        "date": day,
+                        "unit_amount": 8,
+                    }
                     for day in days
                 ]
             )
@@ -69,8 +82,9 @@ class TestApproval(PostproductionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.delivery = cls.create_delivery(start=date(2026, 1, 1), end=date(2026, 12, 31),
-                                           rate=500.0, orders=cls.order)
+        cls.delivery = cls.create_delivery(
+            start=date(2026, 1, 1), end=date(2026, 12, 31), rate=500.0, orders=cls.order
+        )
         cls.line = cls.delivery.sale_line_id
 
     def test_consultant_submits_and_validator_validates(self):
@@ -127,8 +141,11 @@ class TestApproval(PostproductionCase):
         with self.assertRaisesRegex(UserError, "reset it to draft"):
             timesheet.with_user(self.user_alice).write({"unit_amount": 10})
         timesheet.with_user(self.user_validator).action_validate()
-        for values in ({"unit_amount": 10}, {"date": date(2026, 1, 6)},
-                       {"employee_id": self.bob.id}):
+        for values in (
+            {"unit_amount": 10},
+            {"date": date(2026, 1, 6)},
+            {"employee_id": self.bob.id},
+        ):
             with self.assertRaisesRegex(UserError, "reset it to draft"):
                 timesheet.with_user(self.user_alice).write(values)
         with self.assertRaises(AccessError):
@@ -150,9 +167,11 @@ class TestApproval(PostproductionCase):
         self.assertFalse(timesheet.approval_user_id)
 
     def test_bulk_validation_of_a_selection(self):
-        timesheets = self.create_timesheet(date(2026, 1, 5)) | self.create_timesheet(
-            date(2026, 1, 6)
-        ) | self.create_timesheet(date(2026, 1, 7), employee=self.bob)
+        timesheets = (
+            self.create_timesheet(date(2026, 1, 5))
+            | self.create_timesheet(date(2026, 1, 6))
+            | self.create_timesheet(date(2026, 1, 7), employee=self.bob)
+        )
         timesheets.with_user(self.user_validator).action_validate()
         self.assertEqual(set(timesheets.mapped("approval_state")), {"validated"})
 

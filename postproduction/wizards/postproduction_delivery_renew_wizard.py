@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -46,7 +46,7 @@ class PostproductionDeliveryRenewWizard(models.TransientModel):
         """Create the continuing deliveries and show them."""
         self.ensure_one()
         if not self.delivery_ids:
-            raise UserError(_("Choose the deliveries to renew."))
+            raise UserError(self.env._("Choose the deliveries to renew."))
         rate = None if self.keep_rate else self.daily_rate
         new = self.delivery_ids._renew(self.date_start, self.date_end, rate, self.sale_order_id)
         action = self.env["ir.actions.act_window"]._for_xml_id(

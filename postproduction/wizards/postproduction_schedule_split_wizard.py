@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..calc import split
 
@@ -24,7 +24,7 @@ class PostproductionScheduleSplitWizard(models.TransientModel):
         required=True,
         default=split.EQUAL,
     )
-    label = fields.Char(required=True, default=lambda self: _("Instalment"))
+    label = fields.Char(required=True, default=lambda self: self.env._("Instalment"))
     replace = fields.Boolean(
         string="Replace the instalments not invoiced yet",
         default=True,
