@@ -19,6 +19,7 @@ STATE="$ROOT/.odoo"
 CONF="$STATE/odoo.conf"
 export TZ=UTC
 export PYTHONDONTWRITEBYTECODE=1
+export PGOPTIONS="-c client_min_messages=warning"
 
 say() { printf '\033[1m[postproduction]\033[0m %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -225,14 +226,33 @@ cmd_test() {
     return $rc
 }
 
+# Regenerate i18n/postproduction.pot from a fresh database and merge it into the .po files.
+cmd_pot() {
+    setup
+    local db="${TEST_DB}_i18n" i18n="$ROOT/postproduction/i18n"
+    "$(pg_bin dropdb)" --if-exists "$db"
+    install_db "$db" --without-demo=all
+    mkdir -p "$i18n"
+    odoo_cmd server -c "$CONF" -d "$db" --i18n-export="$i18n/postproduction.pot" \
+        --modules=postproduction --stop-after-init --log-level=warn --no-http
+    "$(pg_bin dropdb)" --if-exists "$db"
+    rm -rf "$STATE/data/filestore/$db"
+    for po in "$i18n"/*.po; do
+        [ -f "$po" ] || continue
+        msgmerge --quiet --update --no-fuzzy-matching --backup=none "$po" "$i18n/postproduction.pot"
+        say "merged $(basename "$po"): $(msgattrib --untranslated "$po" | grep -c '^msgid' || true) untranslated"
+    done
+}
+
 cmd=${1:-}
 shift || true
 PYTEST_ARGS=("$@")
 case "$cmd" in
     run) cmd_run ;;
+    pot) cmd_pot ;;
     test) cmd_test ;;
     pg-start) ensure_system_packages; pg_start; echo "export PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER" ;;
     pg-stop) pg_stop ;;
     setup) setup; echo "config: $CONF" ;;
-    *) echo "usage: $0 run | test [pytest args] | setup | pg-start | pg-stop" >&2; exit 64 ;;
+    *) echo "usage: $0 run | test [pytest args] | pot | setup | pg-start | pg-stop" >&2; exit 64 ;;
 esac

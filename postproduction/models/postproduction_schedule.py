@@ -12,7 +12,6 @@ class PostproductionSchedule(models.Model):
 
     order_id = fields.Many2one(
         "sale.order",
-        string="Order",
         required=True,
         ondelete="cascade",
         index=True,
