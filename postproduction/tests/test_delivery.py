@@ -226,3 +226,22 @@ class TestRenewal(PostproductionCase):
         self.renew(old)
         with self.assertRaisesRegex(UserError, "already been renewed"):
             old._renew(date(2026, 10, 1), date(2026, 12, 31))
+
+
+class TestFrench(PostproductionCase):
+    def test_errors_speak_french_to_french_users(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["postproduction"], ["fr_FR"], overwrite=True
+        )
+        self.create_delivery(start=date(2026, 1, 1), end=date(2026, 3, 31))
+        deliveries = self.env["postproduction.delivery"].with_context(lang="fr_FR")
+        with self.assertRaisesRegex(ValidationError, "ne peuvent pas se chevaucher"):
+            deliveries.create(
+                {
+                    "project_id": self.project.id,
+                    "employee_id": self.alice.id,
+                    "date_start": date(2026, 2, 1),
+                    "date_end": date(2026, 6, 30),
+                }
+            )
