@@ -2,3 +2,4 @@ from . import test_delivery
 from . import test_timesheet
 from . import test_schedule
 from . import test_security
+from . import test_financial_document
