@@ -35,6 +35,7 @@
         "wizards/postproduction_schedule_split_wizard_views.xml",
         "wizards/postproduction_financial_document_date_wizard_views.xml",
         "report/postproduction_budget_monitoring_views.xml",
+        "report/postproduction_turnover_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -61,13 +61,15 @@ ensure_system_packages() {
     local missing=()
     [ -x "/usr/lib/postgresql/$PGVERSION/bin/initdb" ] || command -v initdb >/dev/null || missing+=("postgresql-$PGVERSION")
     command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
+    # the browser tests (Odoo's HttpCase tours) drive a headless Chromium
+    command -v chromium >/dev/null || command -v google-chrome >/dev/null || missing+=(chromium)
     [ ${#missing[@]} -eq 0 ] && return 0
     if as_root && command -v apt-get >/dev/null; then
         say "installing ${missing[*]} from Debian"
         DEBIAN_FRONTEND=noninteractive apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        say "please install: ${missing[*]} (PostgreSQL >= 13 server, wkhtmltopdf for PDFs)"
+        say "please install: ${missing[*]} (PostgreSQL >= 13 server, wkhtmltopdf for PDFs, Chromium for the browser tests)"
         [[ " ${missing[*]} " == *postgresql* ]] && exit 1
     fi
 }
@@ -209,7 +211,7 @@ cmd_test() {
         --log-level=warn --no-http || rc=1
     say "Odoo tests (pytest-odoo on $TEST_DB)"
     (cd "$ROOT" && "$PYTHON" -m pytest -p no:cacheprovider --odoo-config="$CONF" \
-        --odoo-database="$TEST_DB" --odoo-log-level=warn \
+        --odoo-database="$TEST_DB" --odoo-log-level=warn --odoo-http \
         --odoo-extra=log-handler=odoo.tests.common:CRITICAL postproduction/tests "${PYTEST_ARGS[@]}") || rc=1
     if [ -z "${PP_KEEP_DB:-}" ]; then
         "$(pg_bin dropdb)" --if-exists "$TEST_DB"

@@ -18,3 +18,5 @@ from . import postproduction_financial_document
 from . import postproduction_financial_document_line
 from . import postproduction_financial_document_line_year
 from . import project_project_financial_document
+from . import account_move
+from . import postproduction_turnover_note

@@ -3,3 +3,5 @@ from . import test_timesheet
 from . import test_schedule
 from . import test_security
 from . import test_financial_document
+from . import test_turnover
+from . import test_turnover_browser

@@ -1,0 +1,589 @@
+import io
+import logging
+from collections import defaultdict
+
+import xlsxwriter
+
+from odoo import api, fields, models, tools
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..calc import diagnosis, turnover_key
+from . import postproduction_turnover_sql as turnover_sql
+
+_logger = logging.getLogger(__name__)
+
+STATUS_SELECTION = [
+    ("to_invoice", "To invoice"),
+    ("invoiced", "Invoiced"),
+    ("nothing_to_invoice", "Nothing to invoice"),
+    ("no_order", "No order"),
+    ("multiple_orders", "Several orders"),
+    ("partial_correlation", "Partly correlated"),
+    ("no_schedule", "No instalment"),
+    ("timesheets_pending", "Timesheets to validate"),
+]
+
+#: The icon of each status, in the list and in the legend.
+STATUS_ICONS = {
+    "no_order": "fa-chain-broken text-danger",
+    "multiple_orders": "fa-code-fork text-danger",
+    "partial_correlation": "fa-puzzle-piece text-danger",
+    "no_schedule": "fa-calendar-times-o text-warning",
+    "timesheets_pending": "fa-hourglass-half text-warning",
+    "invoiced": "fa-check-circle text-success",
+    "nothing_to_invoice": "fa-circle-o text-muted",
+    "to_invoice": "fa-arrow-circle-right text-primary",
+}
+
+#: Indexes that let the month asked for reach the scans (same expressions as the views):
+#: a month's timesheets are read from the first one alone (an index-only scan), the
+#: expenses and vendor bills from the second, the invoices billing it from the third.
+INDEXES = [
+    (
+        "postproduction_aal_timesheet_month_idx",
+        "account_analytic_line",
+        "(date_trunc('month', date::timestamp)::date)",
+        "project_id, employee_id, date, so_line, product_uom_id, approval_state, company_id, "
+        "unit_amount",
+        "project_id IS NOT NULL",
+    ),
+    (
+        "postproduction_aal_cost_month_idx",
+        "account_analytic_line",
+        "(date_trunc('month', date::timestamp)::date)",
+        "",
+        "project_id IS NULL",
+    ),
+    (
+        "postproduction_move_month_idx",
+        "account_move",
+        "(date_trunc('month', COALESCE(postproduction_period, invoice_date, date)::timestamp)"
+        "::date)",
+        "",
+        "move_type IN ('out_invoice', 'out_refund')",
+    ),
+]
+
+
+class PostproductionTurnover(models.Model):
+    """The dashboard: production and invoiced turnover per project, order and month.
+
+    One row per (project, order, month) with activity, instalments or invoices that month;
+    activity that no single order can take is on the row (project, no order, month). A SQL
+    view (see ``postproduction_turnover_sql``); only the note can be written, and it is
+    stored in ``postproduction.turnover.note``.
+    """
+
+    _name = "postproduction.turnover"
+    _description = "PostProduction dashboard"
+    _auto = False
+    _order = "period desc, partner_name, project_name, order_name, id"
+    _rec_name = "period"
+
+    period = fields.Date(string="Month", readonly=True, help="First day of the month.")
+    project_id = fields.Many2one("project.project", readonly=True)
+    order_id = fields.Many2one("sale.order", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    project_type_id = fields.Many2one(
+        "postproduction.project.type", string="Project type", readonly=True
+    )
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    mode = fields.Selection(
+        [("monthly", "Monthly"), ("schedule", "Schedule")],
+        string="Invoicing mode",
+        readonly=True,
+    )
+    days = fields.Float(digits=(16, 2), readonly=True, aggregator="sum")
+    timesheet_draft_count = fields.Integer(string="Draft", readonly=True)
+    timesheet_submitted_count = fields.Integer(string="Submitted", readonly=True)
+    timesheet_validated_count = fields.Integer(string="Validated", readonly=True)
+    timesheet_refused_count = fields.Integer(string="Refused", readonly=True)
+    timesheet_turnover = fields.Monetary(string="Timesheets", readonly=True)
+    expense_turnover = fields.Monetary(string="Expenses", readonly=True)
+    purchase_turnover = fields.Monetary(string="Purchases", readonly=True)
+    schedule_turnover = fields.Monetary(string="Schedule", readonly=True)
+    production_turnover = fields.Monetary(string="Production", readonly=True)
+    invoiced_turnover = fields.Monetary(string="Invoiced", readonly=True)
+    delta = fields.Monetary(readonly=True, help="Production minus invoiced.")
+    status = fields.Selection(STATUS_SELECTION, readonly=True)
+    note = fields.Text(help="Kept on the dashboard only, never printed on an invoice.")
+    # the facts of the diagnosis (calc.diagnosis)
+    no_order_count = fields.Integer(string="Lines without order", readonly=True)
+    multiple_orders_count = fields.Integer(string="Lines with several orders", readonly=True)
+    partial_correlation = fields.Boolean(string="Partly correlated project", readonly=True)
+    schedule_count = fields.Integer(string="Instalments", readonly=True)
+    invoice_line_count = fields.Integer(string="Invoice lines", readonly=True)
+    pending_count = fields.Integer(string="Timesheets not validated", readonly=True)
+    validated_only = fields.Boolean(string="Validated timesheets only", readonly=True)
+
+    delivery_ids = fields.Many2many(
+        "postproduction.delivery", string="Deliveries", compute="_compute_delivery_ids"
+    )
+    delivery_summary = fields.Char(
+        string="Deliveries behind",
+        readonly=True,
+        help="The consultants, products and purchases of the deliveries behind the row.",
+    )
+    # names shown by the list, read with the rows (no display name to compute per row)
+    order_name = fields.Char(string="Order reference", readonly=True)
+    partner_name = fields.Char(string="Customer name", readonly=True)
+    project_name = fields.Char(string="Project name", translate=True, readonly=True)
+    status_explanation = fields.Char(string="How to fix", compute="_compute_status_explanation")
+
+    # ------------------------------------------------------------------ view
+    def init(self):
+        cr = self.env.cr
+        views = (
+            (turnover_sql.DELIVERY_VIEW, SQL(turnover_sql.DELIVERY_QUERY)),
+            (turnover_sql.LINE_VIEW, SQL(turnover_sql.LINE_QUERY)),
+            (turnover_sql.ACTIVITY_VIEW, SQL(turnover_sql.ACTIVITY_QUERY)),
+            (self._table, turnover_sql.turnover_query()),
+        )
+        for view, _body in reversed(views):
+            tools.drop_view_if_exists(cr, view)
+        for view, body in views:
+            cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(view), body))
+        self._create_indexes()
+        self._check_id_range()
+
+    def _check_id_range(self):
+        """Warn when project or order ids outgrow what a row id can hold."""
+        self.env.cr.execute(
+            SQL("SELECT (SELECT MAX(id) FROM project_project), (SELECT MAX(id) FROM sale_order)")
+        )
+        project_id, order_id = self.env.cr.fetchone()
+        if (project_id or 0) > turnover_key.MAX_PROJECT_ID or (
+            order_id or 0
+        ) > turnover_key.MAX_ORDER_ID:
+            _logger.warning(
+                "PostProduction dashboard: project ids above %s or order ids above %s make "
+                "row ids collide (see calc/turnover_key.py).",
+                turnover_key.MAX_PROJECT_ID,
+                turnover_key.MAX_ORDER_ID,
+            )
+
+    def _create_indexes(self):
+        cr = self.env.cr
+        for name, table, expression, include, where in INDEXES:
+            if tools.index_exists(cr, name):
+                continue
+            cr.execute(
+                SQL(
+                    "CREATE INDEX %s ON %s (%s)%s WHERE %s",
+                    SQL.identifier(name),
+                    SQL.identifier(table),
+                    SQL(expression),
+                    SQL(" INCLUDE (%s)", SQL(include)) if include else SQL(),
+                    SQL(where),
+                )
+            )
+
+    # ------------------------------------------------------------------ reading by id
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        self._disable_jit()
+        return super()._search(self._with_months_of_ids(domain), offset, limit, order)
+
+    @api.model
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        """Fetch every column with the rows it finds.
+
+        A column read later (the company for the record rules, a field a button needs)
+        would compute the view again; reading them all at once costs nothing more in SQL.
+        """
+        if field_names:
+            field_names = {*field_names, *(name for name, f in self._fields.items() if f.store)}
+        return super().search_fetch(domain, field_names, offset, limit, order)
+
+    @api.model
+    def _disable_jit(self):
+        """Turn PostgreSQL's JIT off for the transaction.
+
+        The view's plan is large enough for the JIT to compile it, which takes longer
+        (hundreds of milliseconds) than running it; ``SET LOCAL`` ends with the
+        transaction.
+        """
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+
+    @api.model
+    def _with_months_of_ids(self, domain):
+        """``domain`` and the months its ids stand for, when it selects rows by id.
+
+        Reading rows by id (the web client after a save, a row's button) would otherwise
+        compute every month of the view; the month packed in the id limits it to the
+        months of those rows.
+        """
+        if not isinstance(domain, list | tuple) or any(isinstance(t, str) for t in domain):
+            return domain
+        months = set()
+        for leaf in domain:
+            if len(leaf) == 3 and leaf[0] == "id" and leaf[1] in ("=", "in"):
+                ids = leaf[2] if isinstance(leaf[2], list | tuple) else [leaf[2]]
+                if not all(isinstance(id_, int) for id_ in ids):
+                    return domain
+                months |= {turnover_key.split_row_id(id_)[0] for id_ in ids}
+                break
+        else:
+            return domain
+        return [*domain, ("period", "in", sorted(months))]
+
+    def exists(self):
+        ids = tuple(id_ for id_ in self._ids if isinstance(id_, int))
+        if not ids:
+            return super().exists()
+        months = tuple({turnover_key.split_row_id(id_)[0] for id_ in ids})
+        self._disable_jit()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id IN %s AND period IN %s",
+                SQL.identifier(self._table),
+                ids,
+                months,
+            )
+        )
+        valid = {row[0] for row in self.env.cr.fetchall()}
+        return self.browse(id_ for id_ in self._ids if id_ in valid or not isinstance(id_, int))
+
+    # ------------------------------------------------------------------ computes
+    def _compute_delivery_ids(self):
+        """The deliveries behind each row: those of its project during its month that its
+        order invoices (or, on a row without order, those with no order or several)."""
+        deliveries = self._row_deliveries()
+        for row in self:
+            row.delivery_ids = self.env["postproduction.delivery"].browse(
+                delivery["id"] for delivery in deliveries[row.id]
+            )
+
+    def _row_deliveries(self):
+        """{row id: [delivery as a dict]}: one query for all the rows, read from their ids.
+
+        A row takes the deliveries of its project during its month correlated with its
+        order alone, or, without order, those correlated with no order or several.
+        """
+        keys = [(row_id, *turnover_key.split_row_id(row_id)) for row_id in self.ids]
+        result = {row_id: [] for row_id in self.ids}
+        if not keys:
+            return result
+        self.env["postproduction.delivery"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT r.row_id, d.id, d.kind,
+                       COALESCE(e.name, pt.name->>%(lang)s, pt.name->>'en_US', d.name) AS label
+                  FROM unnest(%(row_ids)s::bigint[], %(months)s::date[], %(projects)s::int[],
+                              %(orders)s::int[]) AS r(row_id, period, project_id, order_id)
+                  JOIN postproduction_delivery d
+                    ON d.project_id = r.project_id AND d.state != 'draft' AND d.active
+                   AND d.date_start < r.period + interval '1 month' AND d.date_end >= r.period
+                  LEFT JOIN hr_employee e ON e.id = d.employee_id
+                  LEFT JOIN product_product pp ON pp.id = d.product_id
+                  LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                 WHERE d.company_id IN %(companies)s
+                   AND CASE WHEN r.order_id IS NULL THEN d.correlation_status != 'ok'
+                            ELSE d.correlation_status = 'ok' AND EXISTS (
+                                SELECT 1 FROM postproduction_delivery_sale_order_rel o
+                                 WHERE o.delivery_id = d.id AND o.order_id = r.order_id)
+                       END
+                 ORDER BY r.row_id, d.kind, d.date_start, d.id
+                """,
+                lang=self.env.lang or "en_US",
+                row_ids=[key[0] for key in keys],
+                months=[key[1] for key in keys],
+                projects=[key[2] for key in keys],
+                orders=[key[3] for key in keys],
+                companies=tuple(self.env.companies.ids),
+            )
+        )
+        for row_id, delivery_id, kind, label in self.env.cr.fetchall():
+            result[row_id].append({"id": delivery_id, "kind": kind, "label": label})
+        return result
+
+    @api.depends("status")
+    def _compute_status_explanation(self):
+        explanations = self._status_explanations()
+        for row in self:
+            row.status_explanation = explanations.get(row.status, "")
+
+    @api.model
+    def _status_explanations(self):
+        """What each status means and how to fix it, for the legend and the rows."""
+        return {
+            "no_order": self.env._(
+                "Some activity of the month belongs to a delivery correlated with no order "
+                "(or to no delivery and no order line). Fix: add the customer's order to the "
+                "delivery's correlated orders; the activity then moves to that order's row."
+            ),
+            "multiple_orders": self.env._(
+                "A delivery is correlated with several orders, so no single order can invoice "
+                "its activity. Fix: keep one order on the delivery; renew the delivery when "
+                "the order changes during its period."
+            ),
+            "partial_correlation": self.env._(
+                "This month the project has deliveries with one order and deliveries without "
+                "one (or with several); none of its rows is invoiced in pieces. Fix: "
+                "correlate every delivery of the project with exactly one order."
+            ),
+            "no_schedule": self.env._(
+                "A schedule order is invoiced from its instalments and none is dated this "
+                "month. Fix: add an instalment to the order's schedule (Split an amount into "
+                "instalments), or leave the row if nothing is due this month."
+            ),
+            "timesheets_pending": self.env._(
+                "Timesheets of the month are draft, submitted or refused while the company "
+                "invoices validated timesheets only: they are counted, not valued. Fix: "
+                "have them validated (Timesheets button), or corrected and submitted again "
+                "when refused."
+            ),
+            "invoiced": self.env._(
+                "Invoices (draft or posted, net of credit notes) bill what the month "
+                "produced, to the cent. Nothing to do."
+            ),
+            "nothing_to_invoice": self.env._(
+                "The month produced nothing to value: no valued timesheet, expense, purchase "
+                "or instalment. Nothing to do; check the timesheets if days were expected."
+            ),
+            "to_invoice": self.env._(
+                "Production is valued and ready: invoice the month. The delta in red is what "
+                "remains to invoice (negative: invoiced in excess, issue a credit note)."
+            ),
+        }
+
+    def _diagnosis_facts(self):
+        """The facts of ``calc.diagnosis`` for this row, as the view computed them."""
+        self.ensure_one()
+        return diagnosis.make_facts(
+            production=self.production_turnover,
+            invoiced=self.invoiced_turnover,
+            no_order_count=self.no_order_count,
+            multiple_orders_count=self.multiple_orders_count,
+            partial_correlation=self.partial_correlation,
+            mode=self.mode or "",
+            schedule_count=self.schedule_count,
+            validated_only=self.validated_only,
+            pending_count=self.pending_count,
+            invoice_line_count=self.invoice_line_count,
+        )
+
+    # ------------------------------------------------------------------ notes
+    def write(self, vals):
+        """Only the note can be written: it is stored per (project, order, month).
+
+        Rows are neither created nor deleted (the access rights refuse it): they come
+        from the activity.
+        """
+        vals = dict(vals)
+        has_note = "note" in vals
+        note = vals.pop("note", False)
+        if vals:
+            raise UserError(
+                self.env._(
+                    "The dashboard is computed from timesheets, expenses, purchases, "
+                    "instalments and invoices: only its note can be changed."
+                )
+            )
+        result = super().write(vals)
+        if has_note:
+            self._set_note(note)
+        return result
+
+    def _set_note(self, note):
+        keys = [(row.project_id.id, row.order_id.id, row.period, row.company_id.id) for row in self]
+        self.env["postproduction.turnover.note"]._set_notes(keys, note)
+        self.invalidate_recordset(["note"])
+
+    # ------------------------------------------------------------------ row buttons
+    def _activity_ids(self, kind, column="res_id"):
+        """Ids (``res_id`` or ``move_id``) of this row's activity lines of ``kind``."""
+        self.ensure_one()
+        self._disable_jit()
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT %(column)s FROM %(view)s
+                    WHERE kind = %(kind)s AND period = %(period)s
+                      AND project_id IS NOT DISTINCT FROM %(project)s
+                      AND order_id IS NOT DISTINCT FROM %(order)s""",
+                column=SQL.identifier(column),
+                view=SQL.identifier(turnover_sql.ACTIVITY_VIEW),
+                kind=kind,
+                period=self.period,
+                project=self.project_id.id or None,
+                order=self.order_id.id or None,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall() if row[0]]
+
+    def action_open_project(self):
+        self.ensure_one()
+        return self._form_action("project.project", self.project_id)
+
+    def action_open_order(self):
+        self.ensure_one()
+        return self._form_action("sale.order", self.order_id)
+
+    def _form_action(self, model, record):
+        if not record:
+            raise UserError(self.env._("This row has none: nothing to open."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": model,
+            "res_id": record.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    def action_open_deliveries(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "postproduction.action_postproduction_delivery"
+        )
+        action["domain"] = [("id", "in", self.delivery_ids.ids)]
+        action["context"] = {"default_project_id": self.project_id.id}
+        return action
+
+    def action_open_timesheets(self):
+        """The timesheets of this row's month, where a validator can validate them."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "postproduction.action_postproduction_timesheet_to_validate"
+        )
+        action["name"] = self.env._(
+            "Timesheets of %(project)s, %(month)s",
+            project=self.project_id.display_name,
+            month=self.period.strftime("%m/%Y"),
+        )
+        action["domain"] = [("id", "in", self._activity_ids("timesheet"))]
+        action["context"] = {"is_timesheet": 1, "create": 0}
+        return action
+
+    def action_open_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", self._activity_ids("invoice", "move_id"))]
+        action["context"] = {"default_move_type": "out_invoice", "create": 0}
+        return action
+
+    def action_open_legend(self):
+        """The legend of the statuses, in a dialog."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Dashboard legend"),
+            "res_model": "postproduction.turnover.legend",
+            "views": [(False, "form")],
+            "target": "new",
+        }
+
+    # ------------------------------------------------------------------ Excel
+    def action_export_xlsx(self):
+        """Export these rows (or, when none is selected, the list's filter) to Excel.
+
+        Creates an attachment and returns the action that downloads it.
+        """
+        rows = self or self.search(self.env.context.get("active_domain") or [])
+        if not rows:
+            raise UserError(self.env._("No row to export: change the filters of the dashboard."))
+        content = rows._xlsx_content()
+        month = max(rows.mapped("period"))
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"postproduction-{month:%Y-%m}.xlsx",
+                "raw": content,
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    def _xlsx_columns(self):
+        """(header, value getter, kind) of each column of the export."""
+        status_labels = dict(self._fields["status"]._description_selection(self.env))
+        mode_labels = dict(self._fields["mode"]._description_selection(self.env))
+        return [
+            (self.env._("Customer"), lambda r: r.partner_id.display_name or "", "text"),
+            (self.env._("Project"), lambda r: r.project_id.display_name or "", "text"),
+            (self.env._("Project type"), lambda r: r.project_type_id.name or "", "text"),
+            (self.env._("Order"), lambda r: r.order_id.name or "", "text"),
+            (self.env._("Mode"), lambda r: mode_labels.get(r.mode, ""), "text"),
+            (self.env._("Deliveries"), lambda r: r.delivery_summary or "", "text"),
+            (self.env._("Days"), lambda r: r.days, "number"),
+            (self.env._("Draft"), lambda r: r.timesheet_draft_count, "count"),
+            (self.env._("Submitted"), lambda r: r.timesheet_submitted_count, "count"),
+            (self.env._("Validated"), lambda r: r.timesheet_validated_count, "count"),
+            (self.env._("Refused"), lambda r: r.timesheet_refused_count, "count"),
+            (self.env._("Timesheets"), lambda r: r.timesheet_turnover, "money"),
+            (self.env._("Expenses"), lambda r: r.expense_turnover, "money"),
+            (self.env._("Purchases"), lambda r: r.purchase_turnover, "money"),
+            (self.env._("Schedule"), lambda r: r.schedule_turnover, "money"),
+            (self.env._("Production"), lambda r: r.production_turnover, "money"),
+            (self.env._("Invoiced"), lambda r: r.invoiced_turnover, "money"),
+            (self.env._("Delta"), lambda r: r.delta, "delta"),
+            (self.env._("Currency"), lambda r: r.currency_id.name or "", "text"),
+            (self.env._("Status"), lambda r: status_labels.get(r.status, ""), "text"),
+            (self.env._("Note"), lambda r: r.note or "", "text"),
+        ]
+
+    def _xlsx_content(self):
+        """The workbook of these rows: one sheet per month, a totals row on each."""
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        styles = self._xlsx_styles(workbook)
+        by_month = defaultdict(self.browse)
+        for row in self:
+            by_month[row.period] |= row
+        for month in sorted(by_month, reverse=True):
+            by_month[month]._xlsx_sheet(workbook, styles, month)
+        workbook.close()
+        return output.getvalue()
+
+    @api.model
+    def _xlsx_styles(self, workbook):
+        money = "#,##0.00;-#,##0.00"
+        return {
+            "header": workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1}),
+            "text": workbook.add_format({}),
+            "count": workbook.add_format({"num_format": "0"}),
+            "number": workbook.add_format({"num_format": "#,##0.00"}),
+            "money": workbook.add_format({"num_format": money}),
+            "delta": workbook.add_format({"num_format": money}),
+            "delta_red": workbook.add_format({"num_format": money, "font_color": "#C00000"}),
+            "total": workbook.add_format({"bold": True, "top": 1}),
+            "total_number": workbook.add_format({"bold": True, "top": 1, "num_format": money}),
+        }
+
+    def _xlsx_sheet(self, workbook, styles, month):
+        sheet = workbook.add_worksheet(month.strftime("%Y-%m"))
+        columns = self._xlsx_columns()
+        for col, (header, _getter, kind) in enumerate(columns):
+            sheet.write(0, col, header, styles["header"])
+            sheet.set_column(col, col, 14 if kind != "text" else 22)
+        sheet.freeze_panes(1, 0)
+        for row_index, row in enumerate(self, start=1):
+            for col, (_header, getter, kind) in enumerate(columns):
+                value = getter(row)
+                style = kind
+                if kind == "delta" and not row.currency_id.is_zero(value):
+                    style = "delta_red"
+                sheet.write(row_index, col, value, styles[style])
+        self._xlsx_totals(sheet, styles, columns, len(self))
+
+    def _xlsx_totals(self, sheet, styles, columns, count):
+        total_row = count + 1
+        sheet.write(total_row, 0, self.env._("Total"), styles["total"])
+        for col, (_header, getter, kind) in enumerate(columns):
+            if kind in ("text",) or col == 0:
+                continue
+            letter = xlsxwriter.utility.xl_col_to_name(col)
+            total = sum(getter(row) for row in self)
+            sheet.write_formula(
+                total_row,
+                col,
+                f"=SUM({letter}2:{letter}{count + 1})",
+                styles["total_number"],
+                round(total, 2),
+            )

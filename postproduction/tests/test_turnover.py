@@ -1,0 +1,766 @@
+import io
+from datetime import date
+
+import openpyxl
+from markupsafe import escape
+from psycopg2 import IntegrityError
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from ..calc import diagnosis, periods
+from .common import PostproductionCase
+
+JAN = date(2026, 1, 1)
+FEB = date(2026, 2, 1)
+
+LIST_VIEW = "postproduction.postproduction_turnover_view_list"
+
+
+def list_specification(env):
+    """The ``web_search_read`` specification of the dashboard's list view."""
+    model = env["postproduction.turnover"]
+    view = model.get_views([(env.ref(LIST_VIEW).id, "list")])
+    fields = view["views"]["list"]["arch"]
+    spec = {}
+    for name in view["models"]["postproduction.turnover"]["fields"]:
+        if f'name="{name}"' not in fields:
+            continue
+        field = model._fields[name]
+        if field.type in ("many2one", "many2many"):
+            spec[name] = {"fields": {"display_name": {}}}
+        else:
+            spec[name] = {}
+    return spec
+
+
+class TurnoverCase(PostproductionCase):
+    """Several projects of Acme in January 2026, one per status of the dashboard.
+
+    ============  =========  ===========================================  ===================
+    project       order      activity in January                          status
+    ============  =========  ===========================================  ===================
+    Website       SO_A       Alice 20 h (Days line, 500), Bob 12 h (Hours  to_invoice
+                             line, 70/h), expense 120, vendor bill 300
+    Mobile        SO_B       Alice 4 x 8 h at 600: one per approval state  timesheets_pending
+    Support       (none)     Bob 8 h, delivery without order, rate 450     no_order
+    Audit         (none)     Alice 8 h, delivery with two orders, 550      multiple_orders
+    Migration     SO_E       Alice 8 h at 500                              partial_correlation
+    Migration     (none)     Bob 8 h, delivery without order, rate 300     no_order
+    Portal        SO_F       Alice 8 h on a schedule order; instalment     no_schedule
+                             of 5,000 in February only
+    Tools         SO_G       Bob 8 h at a daily rate of 0                  nothing_to_invoice
+    Export        SO_X       Bob 8 h at 1,000 in another currency          to_invoice
+    ============  =========  ===========================================  ===================
+
+    In February, Alice's Website delivery is renewed on SO_A2 at 520.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.project_type = cls.env["postproduction.project.type"].create(
+            {"name": "Time and material", "code": "TM_TEST"}
+        )
+        cls.project.write({"postproduction_type_id": cls.project_type.id})
+        cls.order.project_id = cls.project
+        cls.projects = cls.project
+        cls.travel = cls._create_cost_product("Travel", can_be_expensed=True)
+        cls.licence = cls._create_cost_product("Licence", purchase_ok=True)
+        cls.vendor = cls.env["res.partner"].create({"name": "Softworks"})
+
+        cls._build_website()
+        cls._build_mobile()
+        cls._build_problems()
+        cls._build_portal()
+        cls._build_tools_and_export()
+
+    # ------------------------------------------------------------------ scenario
+    @classmethod
+    def _create_cost_product(cls, name, **values):
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "type": "service",
+                "expense_policy": "cost",
+                "invoice_policy": "delivery",
+                "standard_price": 0.0,
+                "taxes_id": [Command.clear()],
+                "supplier_taxes_id": [Command.clear()],
+                **values,
+            }
+        )
+
+    @classmethod
+    def _new_project(cls, name, **values):
+        project = cls.env["project.project"].create(
+            {
+                "name": name,
+                "partner_id": cls.acme.id,
+                "allow_timesheets": True,
+                "allow_billable": True,
+                "company_id": cls.company.id,
+                "postproduction_type_id": cls.project_type.id,
+                **values,
+            }
+        )
+        cls.projects |= project
+        return project
+
+    @classmethod
+    def _deliver(cls, project, employee, rate, orders=None, end=date(2026, 12, 31), **values):
+        return cls.create_delivery(
+            employee=employee,
+            start=JAN,
+            end=end,
+            rate=rate,
+            orders=orders,
+            project_id=project.id,
+            **values,
+        )
+
+    @classmethod
+    def _timesheet(cls, project, employee, day, hours=8.0, state="validated"):
+        timesheet = cls.create_timesheet(day, hours=hours, employee=employee, project=project)
+        if state in ("submitted", "refused"):
+            timesheet.action_submit()
+        if state == "refused":
+            timesheet.action_refuse()
+        if state == "validated":
+            timesheet.action_validate()
+        return timesheet
+
+    @classmethod
+    def _build_website(cls):
+        # Bob's line is in hours: his delivery finds it (same product, same rate).
+        cls.hours_line = cls.env["sale.order.line"].create(
+            {
+                "order_id": cls.order.id,
+                "product_id": cls.day_product.id,
+                "product_uom": cls.uom_hour.id,
+                "product_uom_qty": 100,
+                "price_unit": 70.0,
+                "tax_id": [Command.clear()],
+            }
+        )
+        cls.alice_website = cls._deliver(
+            cls.project, cls.alice, 500.0, cls.order, end=date(2026, 1, 31)
+        )
+        cls.bob_website = cls._deliver(cls.project, cls.bob, 70.0, cls.order)
+        cls.order_a2 = cls.create_order(cls.acme)
+        cls.alice_website_feb = cls.alice_website._renew(
+            FEB, date(2026, 12, 31), daily_rate=520.0, order=cls.order_a2
+        )
+        for day, hours in ((5, 8.0), (6, 8.0), (7, 4.0)):
+            cls._timesheet(cls.project, cls.alice, date(2026, 1, day), hours)
+        cls._timesheet(cls.project, cls.bob, date(2026, 1, 5), 12.0)
+        cls._timesheet(cls.project, cls.alice, date(2026, 2, 2))
+        cls._post_expense(cls.order, 120.0, date(2026, 1, 10))
+        cls._post_vendor_bill(cls.project, cls.licence, 2, 150.0, date(2026, 1, 15))
+
+    @classmethod
+    def _post_expense(cls, order, amount, day):
+        expense = cls.env["hr.expense"].create(
+            {
+                "name": "Train to Acme",
+                "employee_id": cls.alice.id,
+                "product_id": cls.travel.id,
+                "total_amount_currency": amount,
+                "tax_ids": [Command.clear()],
+                "payment_mode": "own_account",
+                "sale_order_id": order.id,
+                "date": day,
+            }
+        )
+        sheet = cls.env["hr.expense.sheet"].create(
+            {
+                "name": "Visits",
+                "employee_id": cls.alice.id,
+                "expense_line_ids": [Command.set(expense.ids)],
+                "accounting_date": day,
+            }
+        )
+        sheet.action_submit_sheet()
+        sheet.action_approve_expense_sheets()
+        sheet.action_sheet_move_post()
+        return expense
+
+    @classmethod
+    def _post_vendor_bill(cls, project, product, quantity, price, day):
+        bill = cls.env["account.move"].create(
+            {
+                "move_type": "in_invoice",
+                "partner_id": cls.vendor.id,
+                "invoice_date": day,
+                "date": day,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "quantity": quantity,
+                            "price_unit": price,
+                            "tax_ids": [Command.clear()],
+                            "analytic_distribution": {str(project.account_id.id): 100},
+                        }
+                    )
+                ],
+            }
+        )
+        bill.action_post()
+        return bill
+
+    @classmethod
+    def _build_mobile(cls):
+        cls.mobile = cls._new_project("Mobile")
+        cls.order_b = cls.create_order(cls.acme)
+        cls._deliver(cls.mobile, cls.alice, 600.0, cls.order_b)
+        for day, state in ((12, "validated"), (13, "submitted"), (14, "draft"), (15, "refused")):
+            cls._timesheet(cls.mobile, cls.alice, date(2026, 1, day), state=state)
+
+    @classmethod
+    def _build_problems(cls):
+        cls.support = cls._new_project("Support")
+        cls._deliver(cls.support, cls.bob, 450.0)
+        cls._timesheet(cls.support, cls.bob, date(2026, 1, 5))
+
+        cls.audit = cls._new_project("Audit")
+        cls.order_d1 = cls.create_order(cls.acme)
+        cls.order_d2 = cls.create_order(cls.acme)
+        cls._deliver(cls.audit, cls.alice, 550.0, cls.order_d1 | cls.order_d2)
+        cls._timesheet(cls.audit, cls.alice, date(2026, 1, 6))
+
+        cls.migration = cls._new_project("Migration")
+        cls.order_e = cls.create_order(cls.acme)
+        cls._deliver(cls.migration, cls.alice, 500.0, cls.order_e)
+        cls._deliver(cls.migration, cls.bob, 300.0)
+        cls._timesheet(cls.migration, cls.alice, date(2026, 1, 7))
+        cls._timesheet(cls.migration, cls.bob, date(2026, 1, 7))
+
+    @classmethod
+    def _build_portal(cls):
+        cls.portal = cls._new_project("Portal")
+        fixed_price = cls.env["product.product"].create(
+            {"name": "Portal, fixed price", "type": "service", "invoice_policy": "order"}
+        )
+        cls.order_f = cls.create_order(
+            cls.acme,
+            postproduction_mode="schedule",
+            order_line=[
+                Command.create(
+                    {
+                        "product_id": fixed_price.id,
+                        "price_unit": 10000.0,
+                        "tax_id": [Command.clear()],
+                    }
+                )
+            ],
+        )
+        cls.env["postproduction.schedule"].create(
+            {"order_id": cls.order_f.id, "date": date(2026, 2, 28), "name": "1/2", "amount": 5000}
+        )
+        cls._deliver(cls.portal, cls.alice, 700.0, cls.order_f)
+        cls._timesheet(cls.portal, cls.alice, date(2026, 1, 8))
+
+    @classmethod
+    def _build_tools_and_export(cls):
+        cls.tools = cls._new_project("Tools")
+        cls.order_g = cls.create_order(cls.acme)
+        cls._deliver(cls.tools, cls.bob, 0.0, cls.order_g)
+        cls._timesheet(cls.tools, cls.bob, date(2026, 1, 9))
+
+        cls.export = cls._new_project("Export")
+        company_currency = cls.company.currency_id
+        cls.foreign = cls.env.ref("base.EUR" if company_currency.name != "EUR" else "base.USD")
+        cls.foreign.active = True
+        pricelist = cls.env["product.pricelist"].create(
+            {"name": "Foreign", "currency_id": cls.foreign.id, "company_id": cls.company.id}
+        )
+        cls.order_x = cls.create_order(cls.acme, pricelist_id=pricelist.id)
+        cls._deliver(cls.export, cls.bob, 1000.0, cls.order_x)
+        cls._timesheet(cls.export, cls.bob, date(2026, 1, 12))
+
+    # ------------------------------------------------------------------ helpers
+    def rows(self, *months):
+        return self.env["postproduction.turnover"].search(
+            [("period", "in", list(months or [JAN])), ("project_id", "in", self.projects.ids)]
+        )
+
+    def row(self, project, order=None, month=JAN):
+        rows = self.env["postproduction.turnover"].search(
+            [
+                ("period", "=", month),
+                ("project_id", "=", project.id),
+                ("order_id", "=", order.id if order else False),
+            ]
+        )
+        self.assertEqual(len(rows), 1, f"one row for {project.name} / {order and order.name}")
+        return rows
+
+    def invoice_order(self, order, month=JAN):
+        invoice = order._create_invoices()
+        invoice.postproduction_period = month
+        self.env.invalidate_all()
+        return invoice
+
+
+class TestTurnoverRows(TurnoverCase):
+    def test_website_row_values_every_column(self):
+        row = self.row(self.project, self.order)
+        self.assertEqual(row.period, JAN)
+        self.assertEqual(row.partner_id, self.acme)
+        self.assertEqual(row.project_type_id, self.project_type)
+        self.assertEqual(row.company_id, self.company)
+        self.assertEqual(row.currency_id, self.order.currency_id)
+        self.assertEqual(row.mode, "monthly")
+        self.assertAlmostEqual(row.days, 4.0)  # 20 h of Alice + 12 h of Bob, 8 h a day
+        self.assertEqual(
+            (
+                row.timesheet_draft_count,
+                row.timesheet_submitted_count,
+                row.timesheet_validated_count,
+                row.timesheet_refused_count,
+            ),
+            (0, 0, 4, 0),
+        )
+        # 2.5 days x 500 on the Days line + 12 h x 70 on the Hours line
+        self.assertAlmostEqual(row.timesheet_turnover, 1250.0 + 840.0)
+        self.assertAlmostEqual(row.expense_turnover, 120.0)
+        self.assertAlmostEqual(row.purchase_turnover, 300.0)
+        self.assertAlmostEqual(row.schedule_turnover, 0.0)
+        self.assertAlmostEqual(row.production_turnover, 2510.0)
+        self.assertAlmostEqual(row.invoiced_turnover, 0.0)
+        self.assertAlmostEqual(row.delta, 2510.0)
+        self.assertEqual(row.status, "to_invoice")
+        self.assertFalse(row.note)
+        self.assertEqual(row.delivery_ids, self.alice_website | self.bob_website)
+        self.assertEqual(row.delivery_summary, "Alice, Bob")
+
+    def test_production_equals_what_odoo_invoices(self):
+        invoice = self.invoice_order(self.order)
+        self.assertAlmostEqual(invoice.amount_untaxed, 2510.0)
+        row = self.row(self.project, self.order)
+        self.assertAlmostEqual(row.invoiced_turnover, 2510.0)
+        self.assertAlmostEqual(row.delta, 0.0)
+        self.assertEqual(row.status, "invoiced")
+
+    def test_draft_invoice_counts_as_invoiced(self):
+        invoice = self.invoice_order(self.order)
+        self.assertEqual(invoice.state, "draft")
+        self.assertAlmostEqual(self.row(self.project, self.order).invoiced_turnover, 2510.0)
+
+    def test_cancelled_invoice_is_ignored(self):
+        invoice = self.invoice_order(self.order)
+        invoice.button_cancel()
+        self.env.invalidate_all()
+        row = self.row(self.project, self.order)
+        self.assertAlmostEqual(row.invoiced_turnover, 0.0)
+        self.assertEqual(row.status, "to_invoice")
+
+    def test_credit_note_lowers_invoiced_turnover(self):
+        invoice = self.invoice_order(self.order)
+        invoice.invoice_date = date(2026, 1, 31)
+        invoice.action_post()
+        alice_line = self.alice_website.sale_line_id
+        self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.acme.id,
+                "invoice_date": date(2026, 2, 5),
+                "postproduction_period": JAN,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.day_product.id,
+                            "quantity": 1,
+                            "price_unit": 500.0,
+                            "tax_ids": [Command.clear()],
+                            "sale_line_ids": [Command.set(alice_line.ids)],
+                        }
+                    )
+                ],
+            }
+        ).action_post()
+        self.env.invalidate_all()
+        row = self.row(self.project, self.order)
+        self.assertAlmostEqual(row.invoiced_turnover, 2010.0)
+        self.assertAlmostEqual(row.delta, 500.0)
+        self.assertEqual(row.status, "to_invoice")
+
+    def test_invoice_counts_in_its_invoice_month_without_billed_month(self):
+        invoice = self.order._create_invoices()
+        invoice.invoice_date = date(2026, 2, 3)
+        self.env.invalidate_all()
+        self.assertAlmostEqual(self.row(self.project, self.order).invoiced_turnover, 0.0)
+        february = self.row(self.project, self.order, FEB)
+        self.assertAlmostEqual(february.invoiced_turnover, 2510.0)
+        self.assertEqual(february.status, "nothing_to_invoice")
+
+    def test_timesheet_goes_to_the_order_of_the_delivery_covering_its_date(self):
+        february = self.row(self.project, self.order_a2, FEB)
+        self.assertAlmostEqual(february.days, 1.0)
+        self.assertAlmostEqual(february.timesheet_turnover, 520.0)
+        self.assertEqual(february.delivery_ids, self.alice_website_feb)
+
+    def test_unvalidated_timesheets_are_counted_not_valued(self):
+        row = self.row(self.mobile, self.order_b)
+        self.assertAlmostEqual(row.days, 4.0)
+        self.assertEqual(
+            (
+                row.timesheet_draft_count,
+                row.timesheet_submitted_count,
+                row.timesheet_validated_count,
+                row.timesheet_refused_count,
+            ),
+            (1, 1, 1, 1),
+        )
+        self.assertAlmostEqual(row.timesheet_turnover, 600.0)
+        self.assertEqual(row.pending_count, 3)
+        self.assertEqual(row.status, "timesheets_pending")
+
+    def test_without_the_setting_every_timesheet_is_valued(self):
+        self.company.postproduction_validated_timesheets_only = False
+        self.env.invalidate_all()
+        row = self.row(self.mobile, self.order_b)
+        self.assertAlmostEqual(row.timesheet_turnover, 2400.0)
+        self.assertEqual(row.status, "to_invoice")
+
+    def test_delivery_without_order_goes_to_the_row_without_order(self):
+        row = self.row(self.support)
+        self.assertFalse(row.order_id)
+        self.assertFalse(row.mode)
+        self.assertEqual(row.partner_id, self.acme)
+        self.assertAlmostEqual(row.days, 1.0)
+        self.assertAlmostEqual(row.timesheet_turnover, 450.0)  # the delivery's daily rate
+        self.assertEqual(row.status, "no_order")
+        self.assertEqual(row.currency_id, self.company.currency_id)
+
+    def test_delivery_with_two_orders_goes_to_the_row_without_order(self):
+        row = self.row(self.audit)
+        self.assertAlmostEqual(row.timesheet_turnover, 550.0)
+        self.assertEqual(row.status, "multiple_orders")
+        self.assertFalse(
+            self.env["postproduction.turnover"].search(
+                [("project_id", "=", self.audit.id), ("order_id", "!=", False)]
+            )
+        )
+
+    def test_partly_correlated_project_flags_all_its_rows(self):
+        correlated = self.row(self.migration, self.order_e)
+        self.assertAlmostEqual(correlated.timesheet_turnover, 500.0)
+        self.assertEqual(correlated.status, "partial_correlation")
+        self.assertTrue(correlated.partial_correlation)
+        self.assertEqual(self.row(self.migration).status, "no_order")
+
+    def test_correlating_the_last_delivery_clears_partial_correlation(self):
+        bob = self.migration.postproduction_delivery_ids.filtered(
+            lambda d: d.employee_id == self.bob
+        )
+        bob.sale_order_ids = self.order_e
+        self.env.invalidate_all()
+        rows = self.rows().filtered(lambda r: r.project_id == self.migration)
+        self.assertEqual(rows.order_id, self.order_e)
+        self.assertAlmostEqual(rows.timesheet_turnover, 800.0)
+        self.assertEqual(rows.status, "to_invoice")
+
+    def test_schedule_order_without_instalment_this_month(self):
+        row = self.row(self.portal, self.order_f)
+        self.assertEqual(row.mode, "schedule")
+        self.assertAlmostEqual(row.days, 1.0)
+        self.assertAlmostEqual(row.timesheet_turnover, 0.0)
+        self.assertAlmostEqual(row.production_turnover, 0.0)
+        self.assertEqual(row.status, "no_schedule")
+
+    def test_schedule_order_produces_its_instalments(self):
+        row = self.row(self.portal, self.order_f, FEB)
+        self.assertAlmostEqual(row.schedule_turnover, 5000.0)
+        self.assertAlmostEqual(row.production_turnover, 5000.0)
+        self.assertEqual(row.schedule_count, 1)
+        self.assertEqual(row.status, "to_invoice")
+
+    def test_zero_rate_has_nothing_to_invoice(self):
+        row = self.row(self.tools, self.order_g)
+        self.assertAlmostEqual(row.days, 1.0)
+        self.assertEqual(row.status, "nothing_to_invoice")
+
+    def test_order_in_another_currency(self):
+        row = self.row(self.export, self.order_x)
+        self.assertEqual(row.currency_id, self.foreign)
+        self.assertAlmostEqual(row.timesheet_turnover, 1000.0)
+        invoice = self.invoice_order(self.order_x)
+        self.assertEqual(invoice.currency_id, self.foreign)
+        row = self.row(self.export, self.order_x)
+        self.assertAlmostEqual(row.invoiced_turnover, 1000.0)
+        self.assertEqual(row.status, "invoiced")
+
+    def test_purchase_of_a_delivery_without_order_is_not_invoiceable(self):
+        self._deliver(
+            self.migration,
+            None,
+            0.0,
+            kind="purchase",
+            product_id=self.licence.id,
+            employee_id=False,
+        )
+        self._post_vendor_bill(self.migration, self.licence, 1, 80.0, date(2026, 1, 20))
+        self.env.invalidate_all()
+        row = self.row(self.migration)
+        self.assertAlmostEqual(row.purchase_turnover, 80.0)  # at cost: no order line
+        self.assertEqual(row.no_order_count, 2)
+        self.assertEqual(row.status, "no_order")
+
+    def test_every_status_appears_and_sql_agrees_with_the_decision_table(self):
+        self.invoice_order(self.order_x)
+        rows = self.rows(JAN, FEB)
+        self.assertEqual(
+            set(rows.mapped("status")),
+            set(diagnosis.STATUSES),
+        )
+        for row in rows:
+            self.assertEqual(
+                row.status, diagnosis.diagnose(row._diagnosis_facts()), row.display_name
+            )
+
+    def test_rows_are_read_back_by_id(self):
+        row = self.row(self.project, self.order)
+        self.env.invalidate_all()
+        again = self.env["postproduction.turnover"].browse(row.id)
+        self.assertTrue(again.exists())
+        self.assertEqual(again.project_id, self.project)
+        self.assertAlmostEqual(again.production_turnover, 2510.0)
+
+    def test_dashboard_rows_cannot_be_created_changed_or_deleted(self):
+        row = self.row(self.project, self.order).with_user(self.user_manager)
+        with self.assertRaises(UserError):
+            row.write({"delta": 0})
+        with self.assertRaises(AccessError):
+            row.unlink()
+        with self.assertRaises(AccessError):
+            self.env["postproduction.turnover"].with_user(self.user_manager).create({"note": "x"})
+
+
+class TestTurnoverNotes(TurnoverCase):
+    def test_note_is_kept_per_row_and_survives_a_rebuild(self):
+        row = self.row(self.project, self.order)
+        row.note = "Invoice after the steering committee"
+        self.row(self.support).note = "Waiting for the purchase order"
+        self.env["postproduction.turnover"].init()
+        self.env.invalidate_all()
+        self.assertEqual(
+            self.row(self.project, self.order).note, "Invoice after the steering committee"
+        )
+        self.assertEqual(self.row(self.support).note, "Waiting for the purchase order")
+        self.assertFalse(self.row(self.mobile, self.order_b).note)
+        notes = self.env["postproduction.turnover.note"].search([("period", "=", JAN)])
+        self.assertEqual(len(notes), 2)
+
+    def test_clearing_a_note_deletes_it(self):
+        row = self.row(self.project, self.order)
+        row.note = "To check"
+        row.note = False
+        self.assertFalse(
+            self.env["postproduction.turnover.note"].search([("project_id", "=", self.project.id)])
+        )
+
+    def test_one_note_per_row_in_the_database(self):
+        values = {"project_id": self.support.id, "period": JAN, "company_id": self.company.id}
+        self.env["postproduction.turnover.note"].create(values)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            self.env["postproduction.turnover.note"].create(values)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            self.env["postproduction.turnover.note"].create({**values, "period": date(2026, 1, 15)})
+
+    def test_user_writes_a_note(self):
+        row = self.row(self.project, self.order).with_user(self.user_pp)
+        row.note = "Ask for a new order"
+        self.assertEqual(self.row(self.project, self.order).note, "Ask for a new order")
+
+
+class TestTurnoverExport(TurnoverCase):
+    def test_excel_export_has_a_sheet_per_month_and_totals(self):
+        rows = self.rows(JAN, FEB).with_user(self.user_pp)
+        action = rows.action_export_xlsx()
+        attachment_id = int(action["url"].split("/")[3].split("?")[0])
+        attachment = self.env["ir.attachment"].with_user(self.user_pp).browse(attachment_id)
+        self.assertEqual(attachment.name, "postproduction-2026-02.xlsx")
+        workbook = openpyxl.load_workbook(io.BytesIO(attachment.raw))
+        self.assertEqual(workbook.sheetnames, ["2026-02", "2026-01"])
+        sheet = workbook["2026-01"]
+        headers = [cell.value for cell in sheet[1]]
+        self.assertEqual(headers[:4], ["Customer", "Project", "Project type", "Order"])
+        self.assertEqual(sheet.freeze_panes, "A2")
+        january = rows.filtered(lambda r: r.period == JAN)
+        self.assertEqual(sheet.max_row, len(january) + 2)
+        production_col = headers.index("Production") + 1
+        total = sheet.cell(row=sheet.max_row, column=production_col)
+        self.assertEqual(sheet.cell(row=sheet.max_row, column=1).value, "Total")
+        self.assertTrue(str(total.value).startswith("=SUM("))
+        values = openpyxl.load_workbook(io.BytesIO(attachment.raw), data_only=True)["2026-01"]
+        self.assertAlmostEqual(
+            values.cell(row=sheet.max_row, column=production_col).value,
+            sum(january.mapped("production_turnover")),
+        )
+        delta_col = headers.index("Delta") + 1
+        project_col = headers.index("Project") + 1
+        website = next(
+            r for r in range(2, sheet.max_row) if sheet.cell(r, project_col).value == "Website"
+        )
+        self.assertAlmostEqual(sheet.cell(website, delta_col).value, 2510.0)
+        self.assertEqual(sheet.cell(website, delta_col).font.color.rgb, "FFC00000")
+        self.assertEqual(sheet.cell(website, production_col).number_format, "#,##0.00;-#,##0.00")
+
+    def test_export_without_selection_follows_the_filter(self):
+        domain = [("period", "=", JAN), ("project_id", "=", self.support.id)]
+        action = (
+            self.env["postproduction.turnover"]
+            .with_context(active_domain=domain)
+            .action_export_xlsx()
+        )
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[3].split("?")[0])
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(attachment.raw))["2026-01"]
+        self.assertEqual(sheet.max_row, 3)  # header, Support, totals
+        self.assertEqual(attachment.name, "postproduction-2026-01.xlsx")
+
+    def test_export_of_nothing_explains_what_to_do(self):
+        with self.assertRaises(UserError):
+            self.env["postproduction.turnover"].with_context(
+                active_domain=[("id", "=", 0)]
+            ).action_export_xlsx()
+
+
+class TestTurnoverButtons(TurnoverCase):
+    def test_timesheets_button_opens_the_rows_timesheets(self):
+        action = self.row(self.mobile, self.order_b).action_open_timesheets()
+        timesheets = self.env["account.analytic.line"].search(action["domain"])
+        self.assertEqual(len(timesheets), 4)
+        self.assertEqual(timesheets.project_id, self.mobile)
+
+    def test_invoices_button_opens_the_rows_invoices(self):
+        invoice = self.invoice_order(self.order)
+        action = self.row(self.project, self.order).action_open_invoices()
+        self.assertEqual(self.env["account.move"].search(action["domain"]), invoice)
+
+    def test_project_order_and_deliveries_buttons(self):
+        row = self.row(self.project, self.order)
+        self.assertEqual(row.action_open_project()["res_id"], self.project.id)
+        self.assertEqual(row.action_open_order()["res_id"], self.order.id)
+        deliveries = self.env["postproduction.delivery"].search(
+            row.action_open_deliveries()["domain"]
+        )
+        self.assertEqual(deliveries, self.alice_website | self.bob_website)
+        with self.assertRaises(UserError):
+            self.row(self.support).action_open_order()
+
+    def test_legend_lists_every_status_with_its_fix(self):
+        legend = self.env["postproduction.turnover.legend"].create({})
+        explanations = self.env["postproduction.turnover"]._status_explanations()
+        self.assertEqual(set(explanations), set(diagnosis.STATUSES))
+        for explanation in explanations.values():
+            self.assertIn(escape(explanation), legend.legend)
+        self.assertIn("Timesheets to validate", legend.legend)
+
+
+class TestTurnoverAccess(TurnoverCase):
+    def test_postproduction_user_reads_the_dashboard(self):
+        rows = (
+            self.env["postproduction.turnover"]
+            .with_user(self.user_pp)
+            .search([("period", "=", JAN), ("project_id", "in", self.projects.ids)])
+        )
+        self.assertEqual(len(rows), len(self.rows()))
+        rows.read(["production_turnover", "status", "note"])
+
+    def test_plain_employee_cannot_read_the_dashboard(self):
+        with self.assertRaises(AccessError):
+            self.env["postproduction.turnover"].with_user(self.user_employee).search([])
+        with self.assertRaises(AccessError):
+            self.row(self.project, self.order).with_user(self.user_employee).read(["delta"])
+
+    def test_user_of_another_company_sees_none_of_the_rows(self):
+        other = self.env["res.company"].create({"name": "Other services"})
+        user = new_test_user(
+            self.env,
+            "pp_other",
+            groups="base.group_user,postproduction.group_postproduction_user",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        dashboard = self.env["postproduction.turnover"].with_user(user)
+        self.assertFalse(dashboard.search([("project_id", "in", self.projects.ids)]))
+        self.row(self.project, self.order).note = "Internal"
+        self.assertFalse(self.env["postproduction.turnover.note"].with_user(user).search([]))
+
+
+@tagged("post_install", "-at_install")
+class TestTurnoverDemo(PostproductionCase):
+    def test_demo_last_month_shows_each_kind_of_row(self):
+        if not self.env.ref("postproduction.project_erp", raise_if_not_found=False):
+            self.skipTest("demo data not installed")
+        today = fields.Date.context_today(self.env.user)
+        last_month = periods.add_months(periods.month_start(today), -1)
+        rows = self.env["postproduction.turnover"].search([("period", "=", last_month)])
+        statuses = set(rows.mapped("status"))
+        self.assertLessEqual({"to_invoice", "no_order", "timesheets_pending"}, statuses)
+        self.assertTrue(rows.filtered(lambda r: r.mode == "schedule"))
+
+
+class TestTurnoverQueries(PostproductionCase):
+    """The list view reads a fixed number of queries whatever its number of rows."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.projects = cls.env["project.project"]
+        values = []
+        for index in range(10):
+            project = cls.env["project.project"].create(
+                {
+                    "name": f"Project {index}",
+                    "partner_id": cls.acme.id,
+                    "allow_timesheets": True,
+                    "company_id": cls.company.id,
+                }
+            )
+            cls.projects |= project
+            order = cls.create_order(cls.acme)
+            employee = cls.alice if index % 2 else cls.bob
+            cls.create_delivery(
+                employee=employee, rate=400.0 + index, orders=order, project_id=project.id
+            )
+            values += [
+                {
+                    "name": "Work",
+                    "project_id": project.id,
+                    "employee_id": employee.id,
+                    "date": date(2026, month, 10),
+                    "unit_amount": 8.0,
+                }
+                for month in range(1, 11)
+            ]
+        cls.env["account.analytic.line"].create(values)
+
+    def _read_list(self, months):
+        domain = [
+            ("period", "in", months),
+            ("project_id", "in", self.projects.ids),
+        ]
+        return self.env["postproduction.turnover"].web_search_read(
+            domain, list_specification(self.env)
+        )
+
+    def _count_queries(self, months):
+        self._read_list(months)  # warm the registry's caches
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        result = self._read_list(months)
+        return self.cr.sql_log_count - before, result["length"]
+
+    def test_query_count_does_not_depend_on_the_row_count(self):
+        few, few_rows = self._count_queries([JAN])
+        many, many_rows = self._count_queries([date(2026, month, 1) for month in range(1, 11)])
+        self.assertEqual((few_rows, many_rows), (10, 100))
+        self.assertEqual(few, many)
+        self.assertLessEqual(many, 20)

@@ -1,0 +1,146 @@
+from datetime import date
+
+import pytest
+
+from calc import diagnosis, turnover_key
+from calc.diagnosis import diagnose, make_facts
+
+
+def test_ready_row_is_to_invoice():
+    assert diagnose(make_facts(production=1000.0)) == "to_invoice"
+
+
+def test_row_without_production_has_nothing_to_invoice():
+    assert diagnose(make_facts()) == "nothing_to_invoice"
+    assert diagnose(make_facts(production=0.004)) == "nothing_to_invoice"
+
+
+def test_row_invoiced_to_half_a_cent_is_invoiced():
+    facts = make_facts(production=1000.0, invoiced=999.996, invoice_line_count=1)
+    assert diagnose(facts) == "invoiced"
+
+
+def test_partly_invoiced_row_is_still_to_invoice():
+    facts = make_facts(production=1000.0, invoiced=400.0, invoice_line_count=1)
+    assert diagnose(facts) == "to_invoice"
+
+
+def test_zero_delta_without_any_invoice_is_not_invoiced():
+    assert diagnose(make_facts(production=0.0, invoiced=0.0)) == "nothing_to_invoice"
+
+
+def test_invoices_cancelling_out_still_count_as_invoiced():
+    facts = make_facts(production=0.0, invoiced=0.0, invoice_line_count=2)
+    assert diagnose(facts) == "invoiced"
+
+
+def test_pending_timesheets_block_only_when_the_setting_is_on():
+    pending = {"pending_count": 3, "production": 500.0}
+    assert diagnose(make_facts(validated_only=True, **pending)) == "timesheets_pending"
+    assert diagnose(make_facts(validated_only=False, **pending)) == "to_invoice"
+
+
+def test_pending_timesheets_come_before_invoiced():
+    facts = make_facts(
+        validated_only=True,
+        pending_count=1,
+        production=500.0,
+        invoiced=500.0,
+        invoice_line_count=1,
+    )
+    assert diagnose(facts) == "timesheets_pending"
+
+
+def test_schedule_orders_ignore_pending_timesheets_but_need_instalments():
+    facts = {"mode": "schedule", "validated_only": True, "pending_count": 4}
+    assert diagnose(make_facts(**facts)) == "no_schedule"
+    facts["schedule_count"] = 1
+    assert diagnose(make_facts(production=5000.0, **facts)) == "to_invoice"
+
+
+def test_precedence_of_the_correlation_problems():
+    everything = {
+        "no_order_count": 1,
+        "multiple_orders_count": 1,
+        "partial_correlation": True,
+        "mode": "schedule",
+        "validated_only": True,
+        "pending_count": 1,
+    }
+    assert diagnose(make_facts(**everything)) == "no_order"
+    everything["no_order_count"] = 0
+    assert diagnose(make_facts(**everything)) == "multiple_orders"
+    everything["multiple_orders_count"] = 0
+    assert diagnose(make_facts(**everything)) == "partial_correlation"
+    everything["partial_correlation"] = False
+    assert diagnose(make_facts(**everything)) == "no_schedule"
+    everything["mode"] = "monthly"
+    assert diagnose(make_facts(**everything)) == "timesheets_pending"
+
+
+def test_statuses_are_listed_in_precedence_order():
+    assert diagnosis.STATUSES == (
+        "no_order",
+        "multiple_orders",
+        "partial_correlation",
+        "no_schedule",
+        "timesheets_pending",
+        "invoiced",
+        "nothing_to_invoice",
+        "to_invoice",
+    )
+    assert diagnosis.RULES[-1].conditions == ()
+
+
+def test_unknown_facts_and_operators_are_refused():
+    with pytest.raises(ValueError):
+        make_facts(order_count=1)
+    with pytest.raises(ValueError):
+        diagnosis.Condition("pending_count", ">=", 1)
+    with pytest.raises(ValueError):
+        diagnosis.Condition("no such fact", ">", 1)
+
+
+def test_sql_case_follows_the_rules_in_order():
+    template, params = diagnosis.sql_case("f")
+    assert template.startswith("CASE WHEN ")
+    assert template.endswith("ELSE %s END")
+    assert template.count("%s") == len(params)
+    statuses = [param for param in params if param in diagnosis.STATUSES]
+    assert statuses == list(diagnosis.STATUSES)
+    assert '"f"."no_order_count" > %s' in template
+    first = template.index("no_order_count")
+    assert first < template.index("multiple_orders_count") < template.index("abs_production")
+
+
+def test_sql_case_refuses_a_strange_alias():
+    with pytest.raises(ValueError):
+        diagnosis.sql_case('f"; DROP TABLE x; --')
+
+
+def test_row_id_round_trips_and_keeps_to_53_bits():
+    key = turnover_key.row_id(date(2026, 10, 17), 1_048_575, 4_194_303)
+    assert key < 2**53
+    assert turnover_key.split_row_id(key) == (date(2026, 10, 1), 1_048_575, 4_194_303)
+    assert turnover_key.split_row_id(turnover_key.row_id(date(1950, 1, 1))) == (
+        date(1950, 1, 1),
+        None,
+        None,
+    )
+
+
+def test_row_ids_differ_by_month_project_and_order():
+    ids = {
+        turnover_key.row_id(date(2026, month, 1), project, order)
+        for month in (1, 2)
+        for project in (None, 1, 2)
+        for order in (None, 1, 2)
+    }
+    assert len(ids) == 18
+
+
+def test_row_id_refuses_ids_out_of_range():
+    with pytest.raises(ValueError):
+        turnover_key.row_id(date(2026, 1, 1), 1 << 20, 1)
+    with pytest.raises(ValueError):
+        turnover_key.row_id(date(1949, 12, 1), 1, 1)
