@@ -22,6 +22,7 @@
         "data/product_data.xml",
         "data/ir_cron_data.xml",
         "data/postproduction_financial_document_type_data.xml",
+        "data/postproduction_invoice_data.xml",
         "views/postproduction_project_type_views.xml",
         "views/postproduction_delivery_views.xml",
         "views/postproduction_schedule_views.xml",
@@ -36,6 +37,8 @@
         "wizards/postproduction_financial_document_date_wizard_views.xml",
         "report/postproduction_budget_monitoring_views.xml",
         "report/postproduction_turnover_views.xml",
+        "wizards/postproduction_generate_wizard_views.xml",
+        "views/postproduction_invoice_run_views.xml",
         "views/menus.xml",
     ],
     "demo": [

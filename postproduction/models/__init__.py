@@ -20,3 +20,9 @@ from . import postproduction_financial_document_line_year
 from . import project_project_financial_document
 from . import account_move
 from . import postproduction_turnover_note
+from . import postproduction_billing_key
+from . import postproduction_invoice_run
+from . import postproduction_invoice_run_line
+from . import account_move_postproduction_invoice
+from . import sale_order_invoice
+from . import sale_order_line_invoice

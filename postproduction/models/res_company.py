@@ -5,6 +5,8 @@ import pytz
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.base.models import ir_sequence
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -50,3 +52,60 @@ class ResCompany(models.Model):
             tz.localize(datetime.combine(date_end, time.max)),
         )[False]
         return {interval[0].date() for interval in intervals}
+
+    # ------------------------------------------------------------------ invoice generation
+    postproduction_invoicing_day = fields.Integer(
+        string="Monthly invoicing day",
+        help="Day of the month (1-28) from which the scheduled action invoices last month's "
+        "production; empty (0) to invoice it by hand only.",
+    )
+
+    _sql_constraints = [
+        (
+            "postproduction_invoicing_day_range",
+            "CHECK(postproduction_invoicing_day IS NULL OR "
+            "postproduction_invoicing_day BETWEEN 0 AND 28)",
+            "The monthly invoicing day is a day from 1 to 28 (0 or empty: off).",
+        ),
+    ]
+
+    def _postproduction_proforma_sequence(self):
+        """The company's PF/YYYY/NNNNN sequence, created the first time it is needed.
+
+        Without gaps ('no_gap'): a number is drawn in the transaction that creates the
+        invoice, and a rolled back run gives it back.
+        """
+        self.ensure_one()
+        sequences = self.env["ir.sequence"].sudo()
+        sequence = sequences.search(
+            [("code", "=", "postproduction.proforma"), ("company_id", "=", self.id)], limit=1
+        )
+        return sequence or sequences.create(
+            {
+                "name": self.env._("Pro-forma invoices of %(company)s", company=self.name),
+                "code": "postproduction.proforma",
+                "prefix": "PF/%(range_year)s/",
+                "padding": 5,
+                "implementation": "no_gap",
+                "use_date_range": True,
+                "company_id": self.id,
+            }
+        )
+
+    def _postproduction_reserve_proforma_numbers(self, count, sequence_date):
+        """``count`` consecutive pro-forma numbers of the company, in one update."""
+        self.ensure_one()
+        sequence = self._postproduction_proforma_sequence()
+        date_range = self.env["ir.sequence.date_range"].sudo().search(
+            [
+                ("sequence_id", "=", sequence.id),
+                ("date_from", "<=", sequence_date),
+                ("date_to", ">=", sequence_date),
+            ],
+            limit=1,
+        ) or sequence._create_date_range_seq(sequence_date)
+        first = ir_sequence._update_nogap(date_range, count)
+        sequence = sequence.with_context(
+            ir_sequence_date=sequence_date, ir_sequence_date_range=date_range.date_from
+        )
+        return [sequence.get_next_char(first + offset) for offset in range(count)]

@@ -10,3 +10,6 @@ class ResConfigSettings(models.TransientModel):
     postproduction_day_product_id = fields.Many2one(
         related="company_id.postproduction_day_product_id", readonly=False
     )
+    postproduction_invoicing_day = fields.Integer(
+        related="company_id.postproduction_invoicing_day", readonly=False
+    )

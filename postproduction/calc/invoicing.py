@@ -1,0 +1,64 @@
+"""Decisions of the invoice generation that need no database.
+
+Which dashboard statuses hold a row back (and with which reason), when the scheduled
+action invoices last month's production, and the quantity of an order line that an
+instalment invoices. This module imports nothing
+from Odoo.
+"""
+
+from .periods import add_months, month_start
+
+#: The reason code of a dashboard status that holds its row back; other statuses
+#: (``to_invoice``) let it through.
+BLOCKING_STATUSES = {
+    "invoiced": "already_invoiced",
+    "nothing_to_invoice": "nothing_to_invoice",
+    "no_order": "no_order",
+    "multiple_orders": "multiple_orders",
+    "partial_correlation": "partial_correlation",
+    "no_schedule": "no_schedule",
+    "timesheets_pending": "timesheets_pending",
+}
+
+#: Statuses that hold back every row of the same order (its other projects too): the
+#: order is invoiced as a whole, never in pieces.
+ORDER_BLOCKING_STATUSES = frozenset({"partial_correlation", "timesheets_pending"})
+
+#: Every reason a line may be reported with (``failed`` lines carry their error).
+REASONS = (
+    "already_invoiced",
+    "no_order",
+    "multiple_orders",
+    "partial_correlation",
+    "no_schedule",
+    "timesheets_pending",
+    "nothing_to_invoice",
+    "locked",
+    "blocked_order",
+    "error",
+)
+
+
+def reason_of_status(status):
+    """The reason code holding back a row of this status, or ``None`` when it may go."""
+    return BLOCKING_STATUSES.get(status)
+
+
+def monthly_invoicing_due(date_ref, invoicing_day):
+    """Whether, on ``date_ref``, last month's production is due (``None`` when off).
+
+    Returns the month to invoice (its first day) from the company's invoicing day on, so
+    that a scheduled action that did not run on the day itself catches up the next days.
+    """
+    if not invoicing_day or date_ref.day < invoicing_day:
+        return None
+    return add_months(month_start(date_ref), -1)
+
+
+def instalment_quantity(ordered, ratio, rounding):
+    """The quantity of an order line an instalment invoices: ``ordered x ratio``, rounded
+    to the unit's ``rounding`` and never zero when the ratio is not."""
+    if not ratio or not ordered:
+        return 0.0
+    steps = round(ordered * ratio / rounding)
+    return max(steps, 1) * rounding if ordered > 0 else min(steps, -1) * rounding

@@ -1,0 +1,746 @@
+import ast
+import logging
+import threading
+from collections import defaultdict
+from datetime import date
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, frozendict, split_every
+
+from ..calc import invoicing, periods
+
+_logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "postproduction.group_postproduction_manager"
+
+#: First key of the advisory locks a run takes on the orders it invoices (the second is
+#: the order's id), so that no other lock of the database can collide with them.
+ORDER_LOCK_NAMESPACE = 20260401
+
+RESULTS = [
+    ("generated", "Generated"),
+    ("simulated", "Simulated"),
+    ("skipped", "Skipped"),
+    ("failed", "Failed"),
+]
+
+
+class PostproductionInvoiceRun(models.Model):
+    """One generation of pro-forma invoices, real or simulated, with a result per line.
+
+    ``generate()`` is the one entry point: the wizard, the dashboard's buttons, the
+    scheduled action and any server action call it. Lines are dashboard rows
+    (``postproduction.turnover``); an order is the unit of work: it is locked, checked
+    again and invoiced in its own savepoint, so that a failing order does not stop the
+    others and two runs never invoice the same order at the same time.
+    """
+
+    _name = "postproduction.invoice.run"
+    _description = "PostProduction invoice run"
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    period = fields.Date(string="Month", required=True, readonly=True)
+    invoice_date = fields.Date(readonly=True)
+    simulate = fields.Boolean(string="Test mode", readonly=True)
+    grouping = fields.Selection(
+        [("order", "One invoice per order"), ("partner", "One invoice per customer")],
+        required=True,
+        default="order",
+        readonly=True,
+    )
+    trigger = fields.Selection(
+        [("manual", "By hand"), ("cron", "Scheduled action")],
+        required=True,
+        default="manual",
+        readonly=True,
+    )
+    domain = fields.Char(readonly=True, help="The dashboard rows the run was asked for.")
+    schedule_until = fields.Date(
+        readonly=True, help="Only the instalments due up to this date are invoiced."
+    )
+    user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    date_start = fields.Datetime(string="Started", readonly=True)
+    date_end = fields.Datetime(string="Ended", readonly=True)
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        required=True,
+        default="running",
+        readonly=True,
+        index=True,
+    )
+    error = fields.Text(readonly=True)
+    line_ids = fields.One2many("postproduction.invoice.run.line", "run_id", readonly=True)
+    move_ids = fields.One2many(
+        "account.move", "postproduction_run_id", string="Invoices", readonly=True
+    )
+    generated_count = fields.Integer(compute="_compute_counts")
+    simulated_count = fields.Integer(compute="_compute_counts")
+    skipped_count = fields.Integer(compute="_compute_counts")
+    failed_count = fields.Integer(compute="_compute_counts")
+    move_count = fields.Integer(string="Invoice count", compute="_compute_counts")
+    amount = fields.Monetary(
+        string="Untaxed amount",
+        compute="_compute_counts",
+        help="What the run invoiced, or would invoice in test mode, in the company's currency.",
+    )
+
+    # ------------------------------------------------------------------ computes
+    @api.depends("period", "simulate", "trigger")
+    def _compute_name(self):
+        for run in self:
+            month = run.period.strftime("%m/%Y") if run.period else ""
+            label = self.env._("Test run") if run.simulate else self.env._("Run")
+            run.name = f"{label} {month}"
+
+    def _compute_counts(self):
+        groups = self.env["postproduction.invoice.run.line"]._read_group(
+            [("run_id", "in", self.ids)], ["run_id", "result"], ["__count", "amount_company:sum"]
+        )
+        counts = defaultdict(lambda: defaultdict(int))
+        amounts = defaultdict(float)
+        for run, result, count, amount in groups:
+            counts[run.id][result] = count
+            amounts[run.id] += amount if result in ("generated", "simulated") else 0.0
+        moves = dict(
+            self.env["account.move"]._read_group(
+                [("postproduction_run_id", "in", self.ids)], ["postproduction_run_id"], ["__count"]
+            )
+        )
+        for run in self:
+            run_counts = counts[run.id]
+            run.generated_count = run_counts["generated"]
+            run.simulated_count = run_counts["simulated"]
+            run.skipped_count = run_counts["skipped"]
+            run.failed_count = run_counts["failed"]
+            run.amount = amounts[run.id]
+            run.move_count = moves.get(run, 0)
+
+    # ------------------------------------------------------------------ entry point
+    @api.model
+    def generate(
+        self,
+        period,
+        invoice_date=None,
+        simulate=False,
+        domain=None,
+        grouping="order",
+        schedule_until=None,
+        trigger="manual",
+    ):
+        """Invoice the dashboard rows of ``period`` matching ``domain`` and return the run.
+
+        ``domain`` is a domain on ``postproduction.turnover`` (empty: the whole month of
+        the current company). With ``simulate``, nothing is created but the run and its
+        lines: each line tells what would be invoiced. Creates draft customer invoices
+        numbered PF/YYYY/NNNNN, billing keys, and marks the invoiced instalments.
+        """
+        self._check_can_generate()
+        run = self.create(
+            self._prepare_run_values(
+                period, invoice_date, simulate, domain, grouping, schedule_until, trigger
+            )
+        )
+        run._execute()
+        return run
+
+    @api.model
+    def _check_can_generate(self):
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(
+                self.env._(
+                    "Only a PostProduction manager can generate invoices: ask one to run the "
+                    "generation, or to give you that right."
+                )
+            )
+
+    @api.model
+    def _prepare_run_values(
+        self, period, invoice_date, simulate, domain, grouping, schedule_until, trigger
+    ):
+        period = periods.month_start(fields.Date.to_date(period))
+        return {
+            "company_id": self.env.company.id,
+            "period": period,
+            "invoice_date": fields.Date.to_date(invoice_date) or fields.Date.context_today(self),
+            "simulate": simulate,
+            "domain": self._serialize_domain(domain),
+            "grouping": grouping or "order",
+            "schedule_until": fields.Date.to_date(schedule_until),
+            "trigger": trigger,
+            "date_start": fields.Datetime.now(),
+            "user_id": self.env.user.id,
+        }
+
+    # ------------------------------------------------------------------ execution
+    def _execute(self, commit=False):
+        """Process the run's lines batch by batch; with ``commit``, commit each batch and
+        report the progress to the scheduled action (never in tests)."""
+        self.ensure_one()
+        run = self.with_company(self.company_id)
+        rows = run._get_lines_to_invoice()
+        orderless = rows.filtered(lambda row: not row.order_id)
+        run._add_lines([run._prepare_skipped_line(row, row.status) for row in orderless])
+        units = run._prepare_units(rows - orderless)
+        done = 0
+        for batch in split_every(run._batch_size(), units, list):
+            # An interruption loses the batch, never half of it.
+            with self.env.cr.savepoint():
+                run._process_batch(batch)
+            done += len(batch)
+            if commit:
+                self.env["ir.cron"]._notify_progress(done=done, remaining=len(units) - done)
+                run._commit()
+        self.write({"state": "done", "date_end": fields.Datetime.now()})
+        return True
+
+    def _commit(self):
+        """Commit the work done so far, outside tests (Odoo forbids it there)."""
+        if not getattr(threading.current_thread(), "testing", False):
+            # Long runs of the scheduled action keep each batch done (see _execute).
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _batch_size(self):
+        return 100
+
+    def _row_domain(self):
+        self.ensure_one()
+        domain = [("period", "=", self.period), ("company_id", "=", self.company_id.id)]
+        return domain + (ast.literal_eval(self.domain) if self.domain else [])
+
+    @api.model
+    def _serialize_domain(self, domain):
+        """``domain`` as the text stored on the run (dates as strings)."""
+        return repr(
+            [
+                tuple(fields.Date.to_string(v) if isinstance(v, date) else v for v in leaf)
+                if isinstance(leaf, list | tuple)
+                else leaf
+                for leaf in (domain or [])
+            ]
+        )
+
+    def _get_lines_to_invoice(self):
+        """The dashboard rows of the run not processed yet (all of them, on a new run)."""
+        self.ensure_one()
+        rows = self.env["postproduction.turnover"].search(self._row_domain())
+        if self.line_ids:
+            seen = {(line.project_id.id, line.order_id.id) for line in self.line_ids}
+            rows = rows.filtered(lambda row: (row.project_id.id, row.order_id.id) not in seen)
+        return rows
+
+    def _prepare_units(self, rows):
+        """The orders of ``rows``, grouped into units of work: one per order, or one per
+        customer (invoice address and currency) when invoices are grouped per customer."""
+        self.ensure_one()
+        orders = rows.order_id
+        if self.grouping == "order":
+            return list(orders)
+        units = defaultdict(lambda: self.env["sale.order"])
+        for order in orders:
+            units[(order.partner_invoice_id.id, order.currency_id.id)] |= order
+        return list(units.values())
+
+    def _process_batch(self, units):
+        """Lock, check again and invoice the units of one batch.
+
+        The batch's fresh dashboard rows are read after the locks are taken, so that what
+        another run invoiced in the meantime is seen. The batch's invoices are created
+        together in one savepoint; if that fails, each unit is created again in its own
+        savepoint, so that only the failing unit is reported ``failed``.
+        """
+        orders = self.env["sale.order"].concat(*units)
+        locked = set(orders.ids) if self.simulate else self._lock_orders(orders)
+        rows = self.env["postproduction.turnover"].search(
+            [("period", "=", self.period), ("order_id", "in", orders.ids)]
+        )
+        rows_by_order = rows.grouped("order_id")
+        lines, ready_units = [], []
+        for unit in units:
+            held, ready = self._process_unit(unit, rows_by_order, locked)
+            lines += held
+            if ready:
+                ready_units.append(ready)
+        ready = self.env["sale.order"].concat(*ready_units)
+        plans = ready._postproduction_invoice_plans(self.period, self.schedule_until)
+        for order in ready.filtered(lambda o: not plans[o.id][0]):
+            lines += self._nothing_left_lines(order, rows_by_order.get(order))
+        billable_units = [
+            billable
+            for unit in ready_units
+            if (billable := unit.filtered(lambda o: plans[o.id][0]))
+        ]
+        if self.simulate:
+            billable = self.env["sale.order"].concat(*billable_units)
+            lines += self._prepare_result_lines(billable, rows_by_order, plans, "simulated")
+        else:
+            lines += self._invoice_units(billable_units, rows_by_order, plans)
+        self._add_lines(lines)
+
+    def _lock_orders(self, orders):
+        """Take the generation lock of each order; returns the ids it could take.
+
+        Transaction-level advisory locks: released at the commit, not waited for: an
+        order another run holds is reported ``locked by another run``.
+        """
+        if not orders:
+            return set()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM unnest(%s::int[]) AS id WHERE pg_try_advisory_xact_lock(%s, id)",
+                orders.ids,
+                ORDER_LOCK_NAMESPACE,
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def _process_unit(self, unit, rows_by_order, locked):
+        """(skipped lines, orders ready) of one unit (one order, or a customer's orders)."""
+        lines, ready = [], self.env["sale.order"]
+        for order in unit:
+            rows = rows_by_order.get(order, self.env["postproduction.turnover"])
+            held = self._hold_order(order, rows, locked)
+            if held:
+                lines += held
+            else:
+                ready |= order
+        return lines, ready
+
+    def _hold_order(self, order, rows, locked):
+        """The skipped lines of an order that cannot be invoiced now, or an empty list."""
+        if order.id not in locked:
+            return [self._prepare_skipped_line(row, "locked") for row in rows]
+        blocking = rows.filtered(lambda row: row.status in invoicing.ORDER_BLOCKING_STATUSES)[:1]
+        if blocking:
+            return [
+                self._prepare_skipped_line(row, row.status)
+                if row.status in invoicing.ORDER_BLOCKING_STATUSES
+                else self._prepare_skipped_line(row, "blocked_order", blocking=blocking)
+                for row in rows
+            ]
+        if all(row.status != "to_invoice" for row in rows):
+            return [self._prepare_skipped_line(row, row.status) for row in rows]
+        return []
+
+    def _nothing_left_lines(self, order, rows):
+        """Lines of an order whose rows said ``to invoice`` but that has nothing left to
+        invoice once locked: another run billed it, or nothing valued remains."""
+        kinds = [self._billing_kind(order)]
+        billed = self.env["postproduction.billing.key"]._billed_orders(
+            order.ids, self.period, kinds
+        )
+        code = "already_invoiced" if billed else "nothing_to_invoice"
+        return [self._prepare_skipped_line(row, code) for row in rows or []]
+
+    # ------------------------------------------------------------------ invoices
+    def _invoice_units(self, units, rows_by_order, plans):
+        """Invoice the units; the result lines. All at once, else unit by unit."""
+        if not units:
+            return []
+        try:
+            with self.env.cr.savepoint():
+                return self._invoice_orders(
+                    self.env["sale.order"].concat(*units), rows_by_order, plans
+                )
+        except Exception:  # retried unit by unit below
+            if len(units) == 1:
+                return self._invoice_unit(units[0], rows_by_order, plans)
+        lines = []
+        for unit in units:
+            lines += self._invoice_unit(unit, rows_by_order, plans)
+        return lines
+
+    def _invoice_unit(self, unit, rows_by_order, plans):
+        """Invoice one unit in its own savepoint; a failure is reported on its lines."""
+        try:
+            with self.env.cr.savepoint():
+                return self._invoice_orders(unit, rows_by_order, plans)
+        except Exception as error:  # any error fails this unit only
+            _logger.info("PostProduction: invoicing %s failed: %s", unit.mapped("name"), error)
+            return self._prepare_failed_lines(unit, rows_by_order, error)
+
+    def _invoice_orders(self, orders, rows_by_order, plans):
+        """Create the invoices of ``orders`` and their billing keys; the result lines."""
+        moves = self._create_invoices(orders, plans)
+        result = self._prepare_result_lines(orders, rows_by_order, plans, "generated", moves)
+        self._create_billing_keys(orders, result, moves)
+        return result
+
+    def _invoice_context(self, plans):
+        start, end = periods.month_bounds(self.period)
+        plan_values = {}
+        for values, _amounts, _instalments in plans.values():
+            plan_values.update({line_id: frozendict(vals) for line_id, vals in values.items()})
+        return {
+            "timesheet_start_date": start,
+            "timesheet_end_date": end,
+            "postproduction_invoice_plan": frozendict(plan_values),
+            "postproduction_invoice_values": frozendict(self._prepare_invoice_values()),
+            "raise_if_nothing_to_invoice": False,
+        }, plan_values
+
+    def _prepare_invoice_values(self):
+        """Values every invoice of the run gets, over the order's own."""
+        return {
+            "invoice_date": self.invoice_date,
+            "postproduction_period": self.period,
+            "postproduction_run_id": self.id,
+        }
+
+    def _create_invoices(self, orders, plans):
+        """Create the draft invoices of ``orders`` from their plans, through Odoo's own
+        ``_create_invoices`` and period mechanism; numbers them and marks the invoiced
+        instalments. Returns the invoices."""
+        context, plan_values = self._invoice_context({o.id: plans[o.id] for o in orders})
+        orders._postproduction_check_invoiceable(plan_values)
+        start, end = context["timesheet_start_date"], context["timesheet_end_date"]
+        monthly = orders.filtered(lambda order: order.postproduction_mode == "monthly")
+        monthly.order_line._recompute_qty_to_invoice(start, end)
+        moves = orders.with_context(**context)._create_invoices(
+            grouped=self.grouping == "order", final=False
+        )
+        move_of = self._move_by_order(moves)
+        for order in orders:
+            instalments = plans[order.id][2]
+            if instalments:
+                instalments.write({"state": "invoiced", "move_id": move_of[order.id].id})
+        return moves
+
+    @api.model
+    def _move_by_order(self, moves):
+        """{order id: the invoice among ``moves`` that bills it}."""
+        move_of = {}
+        for line in moves.invoice_line_ids:
+            for order in line.sale_line_ids.order_id:
+                move_of.setdefault(order.id, line.move_id)
+        return move_of
+
+    def _create_billing_keys(self, orders, result_lines, moves):
+        """One key per invoiced row, holding its invoice; the invoice lines link to it.
+
+        The database refuses a second key for the same row, month, kind and sequence.
+        """
+        kind = {order.id: self._billing_kind(order) for order in orders}
+        generated = [line for line in result_lines if line["result"] == "generated"]
+        identity = [
+            (line["project_id"] or False, line["order_id"], self.period, kind[line["order_id"]])
+            for line in generated
+        ]
+        sequences = self.env["postproduction.billing.key"]._next_sequences(identity)
+        keys = self.env["postproduction.billing.key"].create(
+            [
+                {
+                    "company_id": self.company_id.id,
+                    "project_id": project_id,
+                    "order_id": order_id,
+                    "period": period,
+                    "kind": key_kind,
+                    "sequence": sequences[(project_id, order_id, period, key_kind)],
+                    "move_id": line["move_id"],
+                    "run_id": self.id,
+                    "amount": line["amount"],
+                }
+                for line, (project_id, order_id, period, key_kind) in zip(
+                    generated, identity, strict=True
+                )
+            ]
+        )
+        self._link_invoice_lines(keys, moves)
+
+    @api.model
+    def _billing_kind(self, order):
+        return "schedule" if order.postproduction_mode == "schedule" else "production"
+
+    def _link_invoice_lines(self, keys, moves):
+        """Point each invoice line at the key of its order line's row (one query)."""
+        key_of = {(key.project_id.id or False, key.order_id.id): key.id for key in keys}
+        first_of_order = {}
+        for key in keys:
+            first_of_order.setdefault(key.order_id.id, key.id)
+        pairs = []
+        projects = self._projects_of_sale_lines(moves.invoice_line_ids.sale_line_ids)
+        for invoice_line in moves.invoice_line_ids:
+            sale_line = invoice_line.sale_line_ids[:1]
+            if not sale_line:
+                continue
+            project_id = projects[sale_line.id]
+            key_id = key_of.get((project_id, sale_line.order_id.id)) or first_of_order.get(
+                sale_line.order_id.id
+            )
+            if key_id:
+                pairs.append((invoice_line.id, key_id))
+        if pairs:
+            self.env["account.move.line"].flush_model(["postproduction_billing_key_id"])
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE account_move_line l SET postproduction_billing_key_id = v.key_id
+                         FROM (VALUES %s) AS v(line_id, key_id) WHERE l.id = v.line_id""",
+                    SQL(", ").join(SQL("(%s, %s)", line_id, key_id) for line_id, key_id in pairs),
+                )
+            )
+            self.env["account.move.line"].invalidate_model(["postproduction_billing_key_id"])
+
+    @api.model
+    def _projects_of_sale_lines(self, sale_lines):
+        """{order line id: project id or False}: the project an order line's activity
+        belongs to, its deliveries', else its own (read for all the lines at once)."""
+        return {
+            line.id: (line.postproduction_delivery_ids.project_id[:1] or line.project_id).id
+            for line in sale_lines
+        }
+
+    # ------------------------------------------------------------------ result lines
+    def _prepare_result_lines(self, orders, rows_by_order, plans, result, moves=None):
+        """One line per row of ``orders``: the row's share of its order's plan.
+
+        A row's share is the amount of the order lines whose activity belongs to its
+        project; the order's other lines go to its first row. A row with no share is
+        skipped with the reason its status gives.
+        """
+        lines = []
+        move_of = self._move_by_order(moves or self.env["account.move"])
+        line_ids = [line_id for order in orders for line_id in plans[order.id][1]]
+        projects = self._projects_of_sale_lines(self.env["sale.order.line"].browse(line_ids))
+        for order in orders:
+            rows = rows_by_order.get(order, self.env["postproduction.turnover"])
+            move = move_of.get(order.id, self.env["account.move"])
+            shares = self._row_shares(order, rows, plans[order.id][1], projects)
+            for row, amount in shares:
+                if order.currency_id.is_zero(amount):
+                    lines.append(self._prepare_skipped_line(row, self._reason_of_empty_row(row)))
+                else:
+                    lines.append(
+                        self._prepare_line(
+                            row, result, amount=amount, move_id=move.id, currency=order.currency_id
+                        )
+                    )
+        return lines
+
+    def _row_shares(self, order, rows, amounts, projects):
+        """[(row, amount)] of ``order``'s plan amounts spread over its rows (``projects``:
+        the project id of each order line)."""
+        shares = dict.fromkeys(rows, 0.0)
+        first = rows.filtered(lambda r: r.status == "to_invoice")[:1] or rows[:1]
+        orphan = 0.0
+        row_of_project = {row.project_id.id: row for row in reversed(rows)}
+        for line_id, amount in amounts.items():
+            row = row_of_project.get(projects[line_id]) if projects[line_id] else None
+            if row:
+                shares[row] += amount
+            else:
+                orphan += amount
+        if first:
+            shares[first] += orphan
+        elif not order.currency_id.is_zero(orphan):
+            # No dashboard row (it appears when the view is rebuilt): report the order.
+            return [(self.env["postproduction.turnover"], orphan)]
+        return list(shares.items())
+
+    @api.model
+    def _reason_of_empty_row(self, row):
+        return invoicing.reason_of_status(row.status) or "nothing_to_invoice"
+
+    def _prepare_failed_lines(self, orders, rows_by_order, error):
+        message = error.args[0] if isinstance(error, UserError) and error.args else str(error)
+        lines = []
+        for order in orders:
+            rows = rows_by_order.get(order) or [self.env["postproduction.turnover"]]
+            for row in rows:
+                line = self._prepare_line(row, "failed", order=order)
+                line.update(reason_code="error", reason=message)
+                lines.append(line)
+        return lines
+
+    def _prepare_skipped_line(self, row, status_or_code, **params):
+        code = invoicing.reason_of_status(status_or_code) or status_or_code
+        if code == "to_invoice":
+            code = "nothing_to_invoice"
+        line = self._prepare_line(row, "skipped")
+        line.update(reason_code=code, reason=self._reason_text(code, **params))
+        return line
+
+    def _prepare_line(self, row, result, amount=0.0, move_id=False, currency=None, order=None):
+        order = order or row.order_id
+        currency = currency or order.currency_id or row.currency_id or self.currency_id
+        return {
+            "run_id": self.id,
+            "project_id": row.project_id.id or False,
+            "order_id": order.id or False,
+            "partner_id": (order.partner_id or row.partner_id).id or False,
+            "status": row.status or False,
+            "result": result,
+            "move_id": move_id or False,
+            "amount": amount,
+            "currency_id": currency.id,
+            "amount_company": currency._convert(
+                amount, self.currency_id, self.company_id, self.invoice_date
+            )
+            if amount and currency != self.currency_id
+            else amount,
+        }
+
+    def _add_lines(self, values):
+        if values:
+            self.env["postproduction.invoice.run.line"].create(values)
+
+    def _reason_text(self, code, blocking=None):
+        """The sentence that tells the accountant why a line was not invoiced."""
+        texts = {
+            "already_invoiced": self.env._(
+                "Already invoiced: invoices already bill what this month produced."
+            ),
+            "no_order": self.env._(
+                "No order: some activity of the month belongs to a delivery correlated with "
+                "no order. Correlate the customer's order with the delivery."
+            ),
+            "multiple_orders": self.env._(
+                "Several orders on one delivery: keep one order on the delivery so that one "
+                "order invoices its activity."
+            ),
+            "partial_correlation": self.env._(
+                "Partly correlated project: some deliveries of the project have no order (or "
+                "several); correlate each with one order so the project is not invoiced in "
+                "pieces."
+            ),
+            "no_schedule": self.env._(
+                "No schedule this month: the order is invoiced from its schedule and no "
+                "instalment is due this month."
+            ),
+            "timesheets_pending": self.env._(
+                "Timesheets awaiting validation: validate the month's timesheets (or have "
+                "the refused ones corrected) before invoicing."
+            ),
+            "nothing_to_invoice": self.env._(
+                "Nothing to invoice: the month produced nothing valued that is not invoiced yet."
+            ),
+            "locked": self.env._(
+                "Locked by another run: another user or the scheduled action is invoicing "
+                "this order right now. Run the generation again when it is done."
+            ),
+        }
+        if code == "blocked_order":
+            return self.env._(
+                "Held back with project %(project)s of the same order: %(reason)s",
+                project=blocking.project_id.display_name,
+                reason=texts[invoicing.reason_of_status(blocking.status)],
+            )
+        return texts[code]
+
+    # ------------------------------------------------------------------ buttons
+    def action_open_result(self):
+        """The run's result screen."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.name,
+            "res_model": self._name,
+            "res_id": self.id,
+            "views": [
+                (self.env.ref("postproduction.postproduction_invoice_run_view_form").id, "form")
+            ],
+            "target": "current",
+        }
+
+    def action_open_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "postproduction.action_postproduction_proforma_invoice"
+        )
+        action["domain"] = [("postproduction_run_id", "=", self.id)]
+        action["context"] = {"default_move_type": "out_invoice", "create": 0}
+        return action
+
+    # ------------------------------------------------------------------ scheduled action
+    @api.model
+    def _cron_generate_due_invoices(self):
+        """Scheduled action: invoice what is due today in every company."""
+        self._generate_due_invoices(fields.Date.context_today(self))
+
+    @api.model
+    def _generate_due_invoices(self, date_ref):
+        """Invoice, in each company, the instalments due up to ``date_ref`` and, from the
+        company's monthly invoicing day on, last month's production.
+
+        Resumes the scheduled runs an interruption left running; commits per batch
+        (outside tests). Returns the runs.
+        """
+        runs = self.browse()
+        for company in self.env["res.company"].search([]):
+            this = self.with_company(company).with_context(allowed_company_ids=[company.id])
+            for period, domain, until in this._due_work(company, date_ref):
+                run = this._resumable_run(period, domain) or this.create(
+                    this._prepare_run_values(
+                        period, date_ref, False, domain, "order", until, "cron"
+                    )
+                )
+                run._execute(commit=True)
+                runs |= run
+        return runs
+
+    @api.model
+    def _due_work(self, company, date_ref):
+        """[(month, row domain, instalments until)] due on ``date_ref`` for ``company``."""
+        work = []
+        due = self.env["postproduction.schedule"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "to_invoice"),
+                ("date", "<=", date_ref),
+                ("order_id.postproduction_mode", "=", "schedule"),
+                ("order_id.state", "=", "sale"),
+            ],
+            ["date:month"],
+        )
+        for (month,) in due:
+            start, end = periods.month_bounds(month)
+            orders = (
+                self.env["postproduction.schedule"]
+                .search(
+                    [
+                        ("company_id", "=", company.id),
+                        ("state", "=", "to_invoice"),
+                        ("date", ">=", start),
+                        ("date", "<=", min(end, date_ref)),
+                    ]
+                )
+                .order_id
+            )
+            domain = [("mode", "=", "schedule"), ("order_id", "in", sorted(orders.ids))]
+            work.append((start, domain, date_ref))
+        last_month = invoicing.monthly_invoicing_due(date_ref, company.postproduction_invoicing_day)
+        if last_month and not self._done_cron_run(company, last_month):
+            work.append((last_month, [("mode", "=", "monthly")], None))
+        return work
+
+    @api.model
+    def _done_cron_run(self, company, period):
+        return self.search_count(
+            [
+                ("company_id", "=", company.id),
+                ("period", "=", period),
+                ("trigger", "=", "cron"),
+                ("state", "=", "done"),
+                ("domain", "=", self._serialize_domain([("mode", "=", "monthly")])),
+            ],
+            limit=1,
+        )
+
+    @api.model
+    def _resumable_run(self, period, domain):
+        return self.search(
+            [
+                ("company_id", "=", self.env.company.id),
+                ("period", "=", period),
+                ("trigger", "=", "cron"),
+                ("state", "=", "running"),
+                ("domain", "=", self._serialize_domain(domain)),
+            ],
+            limit=1,
+        )

@@ -1,0 +1,518 @@
+from datetime import date
+from unittest.mock import patch
+
+from psycopg2 import IntegrityError
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
+from odoo.tools import mute_logger
+
+from ..models.postproduction_invoice_run import PostproductionInvoiceRun
+from .common import PostproductionCase
+from .test_turnover import FEB, JAN, TurnoverCase
+
+RUN = "postproduction.invoice.run"
+
+
+class InvoiceRunCase(TurnoverCase):
+    """The dashboard's scenario (see ``TurnoverCase``): in January, Website (SO_A, 2,510)
+    and Export (SO_X, 1,000 in another currency) are ready; every other status appears
+    once; Portal's instalment of 5,000 is due in February."""
+
+    def generate(self, period=JAN, **kwargs):
+        return self.env[RUN].generate(period, invoice_date=date(2026, 2, 3), **kwargs)
+
+    def line(self, run, project, order=None):
+        lines = run.line_ids.filtered(
+            lambda line: line.project_id == project and line.order_id == (order or line.order_id)
+        )
+        self.assertEqual(len(lines), 1, f"one result for {project.name}")
+        return lines
+
+    def order_domain(self, *orders):
+        return [("order_id", "in", [order.id for order in orders])]
+
+    def db_counts(self):
+        self.env.flush_all()
+        self.cr.execute(
+            """SELECT (SELECT COUNT(*) FROM account_move),
+                      (SELECT COUNT(*) FROM account_move_line),
+                      (SELECT COUNT(*) FROM ir_sequence),
+                      (SELECT COUNT(*) FROM postproduction_billing_key),
+                      (SELECT COUNT(*) FROM postproduction_schedule WHERE state = 'invoiced'),
+                      (SELECT COUNT(*) FROM account_analytic_line
+                        WHERE timesheet_invoice_id IS NOT NULL),
+                      (SELECT string_agg(number_next::text, ',' ORDER BY id) FROM ir_sequence),
+                      (SELECT string_agg(number_next::text, ',' ORDER BY id)
+                         FROM ir_sequence_date_range)"""
+        )
+        return self.cr.fetchone()
+
+
+class TestGenerate(InvoiceRunCase):
+    def test_generate_one_row_creates_a_numbered_proforma(self):
+        row = self.row(self.project, self.order)
+        run = self.generate(domain=[("id", "=", row.id)])
+        self.assertEqual(run.state, "done")
+        self.assertFalse(run.simulate)
+        invoice = run.move_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.move_type, "out_invoice")
+        self.assertEqual(invoice.state, "draft")
+        self.assertRegex(invoice.proforma_number, r"^PF/2026/\d{5}$")
+        self.assertEqual(invoice.display_name, invoice.proforma_number)
+        self.assertEqual(invoice.postproduction_period, JAN)
+        self.assertEqual(invoice.postproduction_run_id, run)
+        self.assertEqual(invoice.invoice_date, date(2026, 2, 3))
+        self.assertEqual(invoice.invoice_origin, self.order.name)
+        self.assertEqual(invoice.invoice_payment_term_id, self.order.payment_term_id)
+        self.assertEqual(invoice.fiscal_position_id, self.order.fiscal_position_id)
+        self.assertAlmostEqual(invoice.amount_untaxed, 2510.0)
+        line = self.line(run, self.project, self.order)
+        self.assertEqual((line.result, line.move_id), ("generated", invoice))
+        self.assertAlmostEqual(line.amount, 2510.0)
+        self.assertEqual(run.generated_count, 1)
+        self.assertEqual(run.move_count, 1)
+        self.env.invalidate_all()
+        row = self.row(self.project, self.order)
+        self.assertAlmostEqual(row.delta, 0.0)
+        self.assertEqual(row.status, "invoiced")
+
+    def test_generate_all_reports_every_line_with_its_reason(self):
+        run = self.generate()
+        results = {
+            (line.project_id.name, line.order_id.name or ""): (line.result, line.reason_code)
+            for line in run.line_ids
+        }
+        expected = {
+            (self.project.name, self.order.name): ("generated", False),
+            (self.export.name, self.order_x.name): ("generated", False),
+            (self.mobile.name, self.order_b.name): ("skipped", "timesheets_pending"),
+            (self.support.name, ""): ("skipped", "no_order"),
+            (self.audit.name, ""): ("skipped", "multiple_orders"),
+            (self.migration.name, self.order_e.name): ("skipped", "partial_correlation"),
+            (self.migration.name, ""): ("skipped", "no_order"),
+            (self.portal.name, self.order_f.name): ("skipped", "no_schedule"),
+            (self.tools.name, self.order_g.name): ("skipped", "nothing_to_invoice"),
+        }
+        self.assertEqual(
+            {key: value for key, value in results.items() if key in expected}, expected
+        )
+        self.assertEqual(len(run.move_ids), 2)
+        for line in run.line_ids.filtered(lambda line: line.result == "skipped"):
+            self.assertTrue(line.reason and line.reason.endswith("."), line.reason)
+        self.assertAlmostEqual(self.line(run, self.export).amount, 1000.0)
+        self.assertEqual(self.line(run, self.export).move_id.currency_id, self.foreign)
+
+    def test_generate_a_selection(self):
+        run = self.generate(domain=self.order_domain(self.order_x))
+        self.assertEqual(run.move_ids.invoice_origin, self.order_x.name)
+        self.assertEqual(run.line_ids.order_id, self.order_x)
+
+    def test_second_run_finds_the_month_already_invoiced(self):
+        self.generate(domain=self.order_domain(self.order))
+        run = self.generate(domain=self.order_domain(self.order))
+        self.assertFalse(run.move_ids)
+        self.assertEqual(self.line(run, self.project).reason_code, "already_invoiced")
+
+    def test_stale_dashboard_is_checked_again_under_the_lock(self):
+        """A row read as 'to invoice' before another run billed it is not billed twice."""
+        stale = self.env["postproduction.turnover"].search(
+            [("period", "=", JAN), ("order_id", "=", self.order.id)]
+        )
+        self.assertEqual(stale.status, "to_invoice")
+        self.generate(domain=self.order_domain(self.order))
+        run = self.env[RUN].create(
+            self.env[RUN]._prepare_run_values(
+                JAN, None, False, self.order_domain(self.order), "order", None, "manual"
+            )
+        )
+        run._process_batch([self.order])
+        self.assertFalse(run.move_ids)
+        self.assertEqual(run.line_ids.reason_code, "already_invoiced")
+
+    def test_timesheets_of_another_month_are_never_invoiced(self):
+        february = self._timesheet(self.project, self.bob, date(2026, 2, 9))
+        run = self.generate(domain=self.order_domain(self.order))
+        self.assertAlmostEqual(run.move_ids.amount_untaxed, 2510.0)
+        self.assertFalse(february.timesheet_invoice_id)
+        january = self.env["account.analytic.line"].search(
+            [("project_id", "=", self.project.id), ("date", "<", FEB), ("employee_id", "!=", False)]
+        )
+        self.assertEqual(january.timesheet_invoice_id, run.move_ids)
+
+    def test_grouping_per_customer_makes_one_invoice_per_currency(self):
+        self.company.postproduction_validated_timesheets_only = False
+        self.env.invalidate_all()
+        run = self.generate(
+            domain=self.order_domain(self.order, self.order_b, self.order_x), grouping="partner"
+        )
+        self.assertEqual(len(run.move_ids), 2)
+        local = run.move_ids.filtered(lambda m: m.currency_id != self.foreign)
+        self.assertEqual(
+            set(local.invoice_origin.split(", ")), {self.order.name, self.order_b.name}
+        )
+        self.assertAlmostEqual(local.amount_untaxed, 2510.0 + 2400.0)
+        self.assertEqual(len(run.line_ids.filtered(lambda r: r.result == "generated")), 3)
+
+    def test_company_terms_go_to_the_invoice(self):
+        self.company.invoice_terms = "<p>Payment within 30 days.</p>"
+        run = self.generate(domain=self.order_domain(self.order))
+        self.assertIn("Payment within 30 days.", str(run.move_ids.narration))
+
+
+class TestTestMode(InvoiceRunCase):
+    def test_test_mode_leaves_the_database_unchanged(self):
+        before = self.db_counts()
+        run = self.generate(simulate=True)
+        self.assertEqual(self.db_counts(), before)
+        self.assertTrue(run.simulate)
+        self.assertFalse(run.move_ids)
+        website = self.line(run, self.project, self.order)
+        self.assertEqual(website.result, "simulated")
+        self.assertAlmostEqual(website.amount, 2510.0)
+        self.assertAlmostEqual(self.line(run, self.export).amount, 1000.0)
+        self.assertEqual(self.line(run, self.mobile).reason_code, "timesheets_pending")
+
+    def test_test_mode_shows_the_amounts_a_real_run_invoices(self):
+        simulated = self.generate(simulate=True)
+        real = self.generate()
+        for line in real.line_ids.filtered(lambda r: r.result == "generated"):
+            twin = self.line(simulated, line.project_id, line.order_id)
+            self.assertEqual(twin.result, "simulated")
+            self.assertAlmostEqual(twin.amount, line.amount)
+
+
+class TestNeverTwice(InvoiceRunCase):
+    def test_billing_key_is_unique_in_the_database(self):
+        run = self.generate(domain=self.order_domain(self.order))
+        key = run.move_ids.postproduction_billing_key_ids
+        self.assertEqual(len(key), 1)
+        self.assertEqual(
+            (key.project_id, key.order_id, key.period, key.kind, key.sequence),
+            (self.project, self.order, JAN, "production", 1),
+        )
+        self.assertEqual(run.move_ids.invoice_line_ids.postproduction_billing_key_id, key)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            key.copy({"move_id": key.move_id.id})
+
+    def test_billing_key_without_project_is_unique_too(self):
+        move = self.env["account.move"].create(
+            {"move_type": "out_invoice", "partner_id": self.acme.id}
+        )
+        values = {
+            "company_id": self.company.id,
+            "order_id": self.order_f.id,
+            "period": FEB,
+            "kind": "schedule",
+            "move_id": move.id,
+        }
+        self.env["postproduction.billing.key"].create(values)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            self.env["postproduction.billing.key"].create(values)
+
+    def test_cancelled_invoice_frees_its_line(self):
+        first = self.generate(domain=self.order_domain(self.order))
+        first.move_ids.button_cancel()
+        self.assertFalse(first.move_ids.postproduction_billing_key_ids)
+        self.env.invalidate_all()
+        self.assertEqual(self.row(self.project, self.order).status, "to_invoice")
+        second = self.generate(domain=self.order_domain(self.order))
+        self.assertAlmostEqual(second.move_ids.amount_untaxed, 2510.0)
+        self.assertNotEqual(second.move_ids.proforma_number, first.move_ids.proforma_number)
+
+    def test_late_timesheet_is_invoiced_as_the_difference(self):
+        first = self.generate(domain=self.order_domain(self.order))
+        self._timesheet(self.project, self.alice, date(2026, 1, 20))
+        self.env.invalidate_all()
+        row = self.row(self.project, self.order)
+        self.assertAlmostEqual(row.delta, 500.0)
+        self.assertEqual(row.status, "to_invoice")
+        second = self.generate(domain=self.order_domain(self.order))
+        self.assertAlmostEqual(second.move_ids.amount_untaxed, 500.0)
+        self.assertEqual(second.move_ids.postproduction_billing_key_ids.sequence, 2)
+        self.assertNotEqual(first.move_ids, second.move_ids)
+        self.env.invalidate_all()
+        self.assertAlmostEqual(self.row(self.project, self.order).delta, 0.0)
+
+    def test_partial_credit_note_does_not_bill_the_month_again(self):
+        run = self.generate(domain=self.order_domain(self.order))
+        invoice = run.move_ids
+        invoice.action_post()
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.acme.id,
+                "invoice_date": date(2026, 2, 10),
+                "postproduction_period": JAN,
+                "reversed_entry_id": invoice.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.day_product.id,
+                            "quantity": 1,
+                            "price_unit": 500.0,
+                            "tax_ids": [Command.clear()],
+                            "sale_line_ids": [Command.set(self.alice_website.sale_line_id.ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        refund.action_post()
+        self.assertIn(refund, self.order.invoice_ids)
+        again = self.generate(domain=self.order_domain(self.order))
+        self.assertFalse(again.move_ids)
+        self.assertEqual(self.line(again, self.project).reason_code, "already_invoiced")
+        # Odoo's own period recomputation does not free those hours either.
+        self.order.order_line._recompute_qty_to_invoice(JAN, date(2026, 1, 31))
+        self.assertFalse(self.alice_website.sale_line_id.qty_to_invoice)
+
+    def test_an_order_locked_by_another_run_is_skipped(self):
+        with self.registry.cursor() as other_cr:
+            other = self.env(cr=other_cr)[RUN]
+            self.assertEqual(other._lock_orders(self.order), {self.order.id})
+            run = self.generate(domain=self.order_domain(self.order, self.order_x))
+            self.assertEqual(self.line(run, self.project).reason_code, "locked")
+            self.assertIn("another run", self.line(run, self.project).reason)
+            self.assertEqual(run.move_ids.invoice_origin, self.order_x.name)
+            other_cr.rollback()
+        run = self.generate(domain=self.order_domain(self.order))
+        self.assertEqual(self.line(run, self.project).result, "generated")
+
+    def test_a_failing_order_does_not_stop_the_others(self):
+        contact = self.env["res.partner"].create({"name": "Old address", "parent_id": self.acme.id})
+        self.order_x.partner_invoice_id = contact
+        contact.active = False
+        run = self.generate(domain=self.order_domain(self.order, self.order_x))
+        failed = self.line(run, self.export)
+        self.assertEqual((failed.result, failed.reason_code), ("failed", "error"))
+        self.assertIn("is archived", failed.reason)
+        self.assertFalse(failed.move_id)
+        self.assertEqual(self.line(run, self.project).result, "generated")
+        self.assertEqual(run.move_ids.invoice_origin, self.order.name)
+        self.assertFalse(
+            self.env["account.move"].search([("invoice_origin", "=", self.order_x.name)])
+        )
+
+    def test_product_without_income_account_fails_its_order(self):
+        product = self.day_product.product_tmpl_id
+        with patch.object(
+            type(product), "get_product_accounts", lambda self, fiscal_pos=None: {"income": False}
+        ):
+            run = self.generate(domain=self.order_domain(self.order))
+        self.assertEqual(self.line(run, self.project).result, "failed")
+        self.assertIn("no income account", self.line(run, self.project).reason)
+
+
+class TestSchedule(InvoiceRunCase):
+    def test_instalment_is_billed_in_its_month_only(self):
+        january = self.generate(domain=self.order_domain(self.order_f))
+        self.assertFalse(january.move_ids)
+        self.assertEqual(self.line(january, self.portal).reason_code, "no_schedule")
+        february = self.generate(FEB, domain=self.order_domain(self.order_f))
+        invoice = february.move_ids
+        self.assertAlmostEqual(invoice.amount_untaxed, 5000.0)
+        order_line = self.order_f.order_line
+        self.assertEqual(invoice.invoice_line_ids.sale_line_ids, order_line)
+        self.assertEqual(
+            invoice.invoice_line_ids.account_id,
+            order_line.product_id.product_tmpl_id.get_product_accounts()["income"],
+        )
+        self.assertAlmostEqual(order_line.qty_invoiced, 0.5)
+        instalment = self.order_f.postproduction_schedule_ids
+        self.assertEqual((instalment.state, instalment.move_id), ("invoiced", invoice))
+        self.assertEqual(invoice.postproduction_billing_key_ids.kind, "schedule")
+        self.env.invalidate_all()
+        self.assertEqual(self.row(self.portal, self.order_f, FEB).status, "invoiced")
+        invoice.button_cancel()
+        self.assertEqual(instalment.state, "to_invoice")
+
+    def test_instalment_of_a_third_is_invoiced_to_the_cent(self):
+        instalment = self.order_f.postproduction_schedule_ids
+        instalment.amount = 3333.33
+        run = self.generate(FEB, domain=self.order_domain(self.order_f))
+        self.assertAlmostEqual(run.move_ids.amount_untaxed, 3333.33)
+
+
+class TestCron(InvoiceRunCase):
+    def test_cron_invoices_last_month_on_the_invoicing_day(self):
+        self.company.postproduction_invoicing_day = 5
+        self.assertFalse(self.env[RUN]._generate_due_invoices(date(2026, 2, 4)))
+        runs = self.env[RUN]._generate_due_invoices(date(2026, 2, 5))
+        self.assertEqual(runs.trigger, "cron")
+        self.assertEqual(runs.period, JAN)
+        self.assertEqual(
+            set(runs.move_ids.mapped("invoice_origin")), {self.order.name, self.order_x.name}
+        )
+        self.assertFalse(runs.line_ids.filtered(lambda r: r.order_id == self.order_f))
+        self.assertFalse(self.env[RUN]._generate_due_invoices(date(2026, 2, 6)))
+
+    def test_cron_bills_instalments_when_due(self):
+        self.assertFalse(self.env[RUN]._generate_due_invoices(date(2026, 2, 27)))
+        runs = self.env[RUN]._generate_due_invoices(date(2026, 2, 28))
+        self.assertEqual(runs.period, FEB)
+        self.assertAlmostEqual(runs.move_ids.amount_untaxed, 5000.0)
+        self.assertEqual(runs.line_ids.order_id, self.order_f)
+
+    def test_cron_resumes_after_an_interruption(self):
+        self.company.postproduction_invoicing_day = 1
+        calls = []
+        original = PostproductionInvoiceRun._process_unit
+
+        def crash_on_third(run, unit, rows_by_order, locked):
+            calls.append(unit)
+            if len(calls) == 3:
+                raise RuntimeError("worker killed")
+            return original(run, unit, rows_by_order, locked)
+
+        with (
+            patch.object(PostproductionInvoiceRun, "_batch_size", lambda self: 2),
+            patch.object(PostproductionInvoiceRun, "_process_unit", crash_on_third),
+            self.assertRaisesRegex(RuntimeError, "worker killed"),
+        ):
+            self.env[RUN]._generate_due_invoices(date(2026, 2, 2))
+        run = self.env[RUN].search([("trigger", "=", "cron")])
+        self.assertEqual(run.state, "running")
+        first_batch = run.line_ids.order_id
+        self.assertEqual(first_batch, calls[0] | calls[1])
+        with patch.object(PostproductionInvoiceRun, "_batch_size", lambda self: 2):
+            resumed = self.env[RUN]._generate_due_invoices(date(2026, 2, 3))
+        self.assertEqual(resumed, run)
+        self.assertEqual(run.state, "done")
+        for order in (self.order, self.order_x):
+            invoices = self.env["account.move"].search([("invoice_origin", "=", order.name)])
+            self.assertEqual(len(invoices), 1, order.name)
+        keys = [(line.project_id, line.order_id) for line in run.line_ids]
+        self.assertEqual(len(keys), len(set(keys)))
+
+
+class TestAccess(InvoiceRunCase):
+    def test_postproduction_user_cannot_generate_but_reads_runs(self):
+        run = self.generate(simulate=True)
+        with self.assertRaises(AccessError):
+            self.env[RUN].with_user(self.user_pp).generate(JAN)
+        self.assertEqual(self.env[RUN].with_user(self.user_pp).search([]), run)
+        run.with_user(self.user_pp).line_ids.read(["reason", "amount"])
+
+    def test_manager_generates(self):
+        run = (
+            self.env[RUN]
+            .with_user(self.user_manager)
+            .generate(JAN, domain=self.order_domain(self.order))
+        )
+        self.assertEqual(len(run.move_ids), 1)
+
+    def test_a_run_never_touches_another_companys_orders(self):
+        other = self.env["res.company"].create({"name": "Other services"})
+        user = new_test_user(
+            self.env,
+            "pp_other_manager",
+            groups="base.group_user,postproduction.group_postproduction_manager",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        run = self.env[RUN].with_user(user).generate(JAN)
+        self.assertEqual(run.company_id, other)
+        self.assertFalse(run.line_ids)
+        self.assertFalse(self.env["account.move"].search([("postproduction_run_id", "=", run.id)]))
+        self.assertFalse(
+            self.env[RUN].with_user(user).search([("company_id", "=", self.company.id)])
+        )
+
+
+class TestWizard(InvoiceRunCase):
+    def test_wizard_from_selected_rows_previews_then_generates(self):
+        rows = self.row(self.project, self.order) | self.row(self.mobile, self.order_b)
+        wizard = (
+            self.env["postproduction.generate.wizard"]
+            .with_context(active_model="postproduction.turnover", active_ids=rows.ids)
+            .create({"invoice_date": date(2026, 2, 3)})
+        )
+        self.assertEqual(wizard.period, JAN)
+        self.assertTrue(wizard.simulate)
+        self.assertEqual(wizard.row_count, 2)
+        wizard.action_apply()
+        self.assertEqual((wizard.ready_count, wizard.skipped_count), (1, 1))
+        action = wizard.action_start()
+        run = self.env[RUN].browse(action["res_id"])
+        self.assertEqual(run.simulated_count, 1)
+        self.assertFalse(run.move_ids)
+        wizard.simulate = False
+        run = self.env[RUN].browse(wizard.action_start()["res_id"])
+        self.assertEqual(run.move_ids.invoice_origin, self.order.name)
+
+    def test_wizard_filters_by_customer(self):
+        wizard = self.env["postproduction.generate.wizard"].create(
+            {"period": JAN, "partner_ids": [Command.set(self.globex.ids)]}
+        )
+        wizard.action_apply()
+        self.assertEqual(wizard.ready_count, 0)
+
+
+class TestQueryBudget(PostproductionCase):
+    """A test run over a hundred lines costs a bounded number of queries per line."""
+
+    LINES = 100
+    BUDGET_PER_LINE = 3
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        projects = cls.env["project.project"].create(
+            [
+                {
+                    "name": f"Budget {index}",
+                    "partner_id": cls.acme.id,
+                    "allow_timesheets": True,
+                    "allow_billable": True,
+                }
+                for index in range(cls.LINES)
+            ]
+        )
+        orders = cls.env["sale.order"].create(
+            [{"partner_id": cls.acme.id, "project_id": project.id} for project in projects]
+        )
+        orders.action_confirm()
+        cls.env["postproduction.delivery"].create(
+            [
+                {
+                    "project_id": project.id,
+                    "employee_id": (cls.alice if index % 2 else cls.bob).id,
+                    "date_start": JAN,
+                    "date_end": date(2026, 1, 31),
+                    "daily_rate": 400.0 + index,
+                    "sale_order_ids": [Command.set(order.ids)],
+                }
+                for index, (project, order) in enumerate(zip(projects, orders, strict=True))
+            ]
+        ).action_confirm()
+        timesheets = cls.env["account.analytic.line"].create(
+            [
+                {
+                    "name": "Work",
+                    "project_id": project.id,
+                    "employee_id": (cls.alice if index % 2 else cls.bob).id,
+                    "date": date(2026, 1, 5 + index % 20),
+                    "unit_amount": 8.0,
+                }
+                for index, project in enumerate(projects)
+            ]
+        )
+        timesheets.action_validate()
+        cls.orders = orders
+
+    def test_test_mode_query_budget_per_line(self):
+        run = self.env[RUN].create(
+            self.env[RUN]._prepare_run_values(
+                JAN, None, True, [("order_id", "in", self.orders.ids)], "order", None, "manual"
+            )
+        )
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        run._execute()
+        queries = self.cr.sql_log_count - before
+        self.assertEqual(len(run.line_ids), self.LINES)
+        self.assertEqual(set(run.line_ids.mapped("result")), {"simulated"})
+        self.assertLessEqual(queries, self.LINES * self.BUDGET_PER_LINE, f"{queries} queries")

@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""Benchmark of the invoice generation against Odoo's own invoicing wizard.
+
+    export PGHOST=/work/main/.pgdata/run PGPORT=54329 PGUSER=odoo TZ=UTC
+    python3 scripts/benchmark_generation.py                 # build pp_genbench, measure
+    python3 scripts/benchmark_generation.py --orders 200    # a smaller volume
+    python3 scripts/benchmark_generation.py --reuse         # measure the built data again
+
+Builds a scratch database (``pp_genbench``, copied from the template ``pp_base`` that
+holds PostProduction's dependencies, PostProduction installed without demo data) with
+1,000 monthly orders ready for one month: one project, one consultant's delivery and ten
+validated timesheet days per order (orders and projects through the ORM, deliveries and
+timesheets with SQL). It then copies that database twice with ``createdb -T`` so that
+both sides run on identical data, and measures, each in its own process:
+
+- ours: ``postproduction.invoice.run.generate(month)`` over the 1,000 orders (one
+  invoice per order, pro-forma numbers, billing keys, a result line per row);
+- native: ``sale.advance.payment.inv`` in *Regular invoice* mode with the same period
+  dates (``date_start_invoice_timesheet`` / ``date_end_invoice_timesheet``), one invoice
+  per order (no consolidated billing).
+
+Prints the total and per-invoice time, the SQL queries per invoice and the peak memory
+(max RSS of the measuring process) of each side, and the ratio. Target: ours <= 1.25x
+native. The work is rolled back: ``--reuse`` measures again on the same data.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / ".odoo" / "odoo.conf"
+TEMPLATE = "pp_base"
+MONTH = date(2025, 3, 1)
+MONTH_END = date(2025, 3, 31)
+TIMESHEET_DAYS = 10
+CONSULTANTS = 100
+ORDERS_PARAMETER = "postproduction.benchmark_orders"
+PROTECTED = {
+    "pp_base",
+    "pp_dev",
+    "pp_dash",
+    "pp_fin",
+    "pp_bench",
+    "postproduction",
+    "postproduction_test",
+}
+
+
+def say(message):
+    print(f"[benchmark] {message}", flush=True)
+
+
+def odoo_env(db):
+    """An environment on ``db`` as the administrator (the caller closes the cursor)."""
+    import odoo  # noqa: PLC0415
+    from odoo.tools import config  # noqa: PLC0415
+
+    config.parse_config(["-c", str(CONFIG), "--log-level=warn"])
+    registry = odoo.modules.registry.Registry(db)
+    cr = registry.cursor()
+    return odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+
+
+def run(*command):
+    subprocess.run(command, check=True, cwd=ROOT)
+
+
+# ---------------------------------------------------------------------------- build
+
+
+def create_database(db):
+    if db in PROTECTED:
+        sys.exit(f"Refusing to overwrite database {db}: choose a scratch name.")
+    say(f"copying {TEMPLATE} to {db}, installing postproduction without demo data")
+    run("dropdb", "--if-exists", db)
+    run("createdb", "-T", TEMPLATE, db)
+    run(
+        sys.executable, "-m", "odoo", "server", "-c", str(CONFIG), "-d", db,
+        "-i", "postproduction", "--without-demo=all", "--stop-after-init", "--no-http",
+        "--log-level=warn",
+    )  # fmt: skip
+
+
+def generate_data(db, count):
+    """``count`` confirmed monthly orders, each with its project, delivery and timesheets."""
+    env = odoo_env(db)
+    cr = env.cr
+    try:
+        admin = env.ref("base.user_admin")
+        env = env(user=admin.id)
+        company = env.company
+        company.postproduction_validated_timesheets_only = True
+        product = env.ref("postproduction.product_consultant_day")
+        day = env.ref("uom.product_uom_day")
+        hour = env.ref("uom.product_uom_hour")
+        started = time.perf_counter()
+        customers = env["res.partner"].create(
+            [
+                {"name": f"Bench customer {i:03d}", "is_company": True}
+                for i in range(count // 10 or 1)
+            ]
+        )
+        employees = env["hr.employee"].create(
+            [{"name": f"Bench consultant {i:03d}"} for i in range(CONSULTANTS)]
+        )
+        projects = env["project.project"]
+        orders = env["sale.order"]
+        for start in range(0, count, 100):
+            indexes = range(start, min(start + 100, count))
+            batch = env["project.project"].create(
+                [
+                    {
+                        "name": f"Bench project {i:04d}",
+                        "partner_id": customers[i % len(customers)].id,
+                        "allow_timesheets": True,
+                        "allow_billable": True,
+                    }
+                    for i in indexes
+                ]
+            )
+            batch_orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": project.partner_id.id,
+                        "project_id": project.id,
+                        "order_line": [
+                            (0, 0, {
+                                "product_id": product.id,
+                                "product_uom": day.id,
+                                "product_uom_qty": 20,
+                                "price_unit": 400.0 + (i * 37) % 400,
+                                "tax_id": [(5,)],
+                            })
+                        ],
+                    }
+                    for i, project in zip(indexes, batch, strict=True)
+                ]
+            )  # fmt: skip
+            batch_orders.action_confirm()
+            projects |= batch
+            orders |= batch_orders
+            cr.commit()
+            say(f"  {len(orders)} orders")
+        for index, (project, order) in enumerate(zip(projects, orders, strict=True)):
+            line = order.order_line[:1]
+            cr.execute(
+                """INSERT INTO postproduction_delivery
+                       (name, kind, project_id, company_id, employee_id, product_id, date_start,
+                        date_end, daily_rate, planned_days, sale_line_id, state,
+                        correlation_status, active, partner_id)
+                   VALUES (%s, 'resource', %s, %s, %s, %s, %s, %s, %s, 20, %s, 'ongoing', 'ok',
+                           TRUE, %s) RETURNING id""",
+                (
+                    f"BENCH/{index:05d}", project.id, company.id,
+                    employees[index % CONSULTANTS].id, product.id, MONTH, MONTH_END,
+                    line.price_unit, line.id, project.partner_id.id,
+                ),
+            )  # fmt: skip
+            cr.execute(
+                "INSERT INTO postproduction_delivery_sale_order_rel VALUES (%s, %s)",
+                (cr.fetchone()[0], order.id),
+            )
+        cr.execute(
+            """
+            INSERT INTO account_analytic_line
+                   (name, date, amount, unit_amount, account_id, project_id, employee_id,
+                    company_id, currency_id, product_uom_id, so_line, order_id, approval_state,
+                    timesheet_invoice_type, category, partner_id, create_uid, write_uid,
+                    create_date, write_date)
+            SELECT 'Work', %(month)s::date + g.n, -480, 8, p.account_id, d.project_id,
+                   d.employee_id, d.company_id, c.currency_id, %(hour)s, d.sale_line_id,
+                   sol.order_id, 'validated', 'billable_time', 'other', p.partner_id,
+                   1, 1, now(), now()
+              FROM postproduction_delivery d
+              JOIN project_project p ON p.id = d.project_id
+              JOIN res_company c ON c.id = d.company_id
+              JOIN sale_order_line sol ON sol.id = d.sale_line_id
+             CROSS JOIN generate_series(0, %(days)s - 1) AS g(n)
+             WHERE d.name LIKE 'BENCH/%%'
+            """,
+            {"month": MONTH, "hour": hour.id, "days": TIMESHEET_DAYS},
+        )
+        lines = orders.order_line
+        env.invalidate_all()
+        lines._compute_qty_delivered()
+        env.flush_all()
+        cr.commit()
+        say(f"  data built in {time.perf_counter() - started:.0f} s")
+        cr.execute(
+            "INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s)",
+            (ORDERS_PARAMETER, json.dumps(orders.ids)),
+        )
+        cr.commit()
+    finally:
+        cr.close()
+        import odoo  # noqa: PLC0415
+
+        odoo.sql_db.close_db(db)
+
+
+# ---------------------------------------------------------------------------- measure
+
+
+def measure(db, side):
+    """Measure one side in this process; prints its figures as JSON on the last line."""
+    env = odoo_env(db)
+    cr = env.cr
+    try:
+        env = env(user=env.ref("base.user_admin").id)
+        order_ids = json.loads(env["ir.config_parameter"].sudo().get_param(ORDERS_PARAMETER))
+        orders = env["sale.order"].browse(order_ids)
+        orders.mapped("name")  # warm the registry and caches as a running server would be
+        env.invalidate_all()
+        queries = cr.sql_log_count
+        started = time.perf_counter()
+        if side == "ours":
+            result = env["postproduction.invoice.run"].generate(
+                MONTH, invoice_date=MONTH_END, domain=[("order_id", "in", order_ids)]
+            )
+            moves = result.move_ids
+        else:
+            wizard = (
+                env["sale.advance.payment.inv"]
+                .with_context(active_model="sale.order", active_ids=order_ids)
+                .create(
+                    {
+                        "advance_payment_method": "delivered",
+                        "consolidated_billing": False,
+                        "date_start_invoice_timesheet": MONTH,
+                        "date_end_invoice_timesheet": MONTH_END,
+                        "sale_order_ids": [(6, 0, order_ids)],
+                    }
+                )
+            )
+            moves = wizard._create_invoices(orders)
+        env.flush_all()
+        elapsed = time.perf_counter() - started
+        queries = cr.sql_log_count - queries
+        figures = {
+            "side": side,
+            "invoices": len(moves),
+            "amount": round(sum(moves.mapped("amount_untaxed")), 2),
+            "seconds": elapsed,
+            "queries": queries,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+        cr.rollback()
+    finally:
+        cr.close()
+    print(json.dumps(figures), flush=True)
+
+
+def measure_in_subprocess(db, side):
+    output = subprocess.run(
+        [sys.executable, __file__, "--measure", side, "--db", db],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def report(results):
+    print()
+    headers = ("invoices", "amount", "total s", "ms/inv", "queries/inv", "peak MB")
+    widths = (8, 14, 9, 8, 12, 8)
+    print(f"{'side':8} " + " ".join(f"{h:>{w}}" for h, w in zip(headers, widths, strict=True)))
+    for figures in results:
+        count = figures["invoices"] or 1
+        print(
+            f"{figures['side']:8} {figures['invoices']:>8} {figures['amount']:>14,.2f} "
+            f"{figures['seconds']:>9.1f} {figures['seconds'] * 1000 / count:>8.1f} "
+            f"{figures['queries'] / count:>12.1f} {figures['peak_rss_mb']:>8.0f}"
+        )
+    ours, native = results
+    ratio = ours["seconds"] / native["seconds"]
+    verdict = "within" if ratio <= 1.25 else "ABOVE"
+    print(f"\nours / native: {ratio:.2f}x ({verdict} the 1.25x target)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="pp_genbench")
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--reuse", action="store_true", help="measure the data already built")
+    parser.add_argument("--measure", choices=("ours", "native"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        measure(args.db, args.measure)
+        return
+    if not args.reuse:
+        create_database(args.db)
+        generate_data(args.db, args.orders)
+    results = []
+    for side in ("ours", "native"):
+        copy = f"{args.db}_{side}"
+        run("dropdb", "--if-exists", copy)
+        run("createdb", "-T", args.db, copy)
+        say(f"measuring {side} on {copy}")
+        results.append(measure_in_subprocess(copy, side))
+        run("dropdb", copy)
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
