@@ -186,11 +186,24 @@ install_db() {
         --log-level=warn --no-http
 }
 
+# A fingerprint of the module's files, to upgrade the run database when they change.
+module_fingerprint() {
+    (cd "$ROOT" && find postproduction -type f ! -name '*.pyc' -print0 | sort -z \
+        | xargs -0 sha1sum | sha1sum | cut -d' ' -f1)
+}
+
 # ---------------------------------------------------------------- commands
 cmd_run() {
     setup
+    local stamp="$STATE/$RUN_DB.fingerprint"
     if ! db_exists "$RUN_DB"; then
         install_db "$RUN_DB"
+        module_fingerprint > "$stamp"
+    elif [ "$(cat "$stamp" 2>/dev/null)" != "$(module_fingerprint)" ]; then
+        say "the module changed: upgrading it in $RUN_DB"
+        odoo_cmd server -c "$CONF" -d "$RUN_DB" -u postproduction --stop-after-init \
+            --log-level=warn --no-http
+        module_fingerprint > "$stamp"
     fi
     say "Odoo on http://localhost:$HTTP_PORT  (database $RUN_DB, login admin / admin)"
     exec "$PYTHON" -m odoo server -c "$CONF" -d "$RUN_DB" --db-filter="^$RUN_DB\$"
