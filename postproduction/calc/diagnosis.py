@@ -21,9 +21,10 @@ Precedence, and why:
 5. ``timesheets_pending``: timesheets of the month are not validated while the company
    invoices validated timesheets only (schedule orders do not depend on timesheets).
    This comes before ``invoiced``: pending days are still to be validated and billed.
-6. ``invoiced``: invoices (draft or posted) exist and production equals invoicing to
-   within half a cent.
-7. ``nothing_to_invoice``: the month produced nothing to value.
+6. ``invoiced``: invoices (draft or posted) exist, production equals invoicing to
+   within half a cent and no down payment of the month waits to be deducted.
+7. ``nothing_to_invoice``: the month produced nothing to value and no down payment of
+   the month waits to be deducted (else the final invoice is a credit note of it).
 8. ``to_invoice``: anything else: the row is ready to be invoiced.
 
 This module imports nothing from Odoo.
@@ -47,6 +48,7 @@ FACTS = {
     "invoice_line_count": 0,
     "abs_delta": 0.0,
     "abs_production": 0.0,
+    "abs_open_advance": 0.0,
 }
 
 _OPERATORS = {
@@ -108,9 +110,19 @@ RULES = (
     ),
     Rule(
         "invoiced",
-        (Condition("invoice_line_count", ">", 0), Condition("abs_delta", "<", HALF_CENT)),
+        (
+            Condition("invoice_line_count", ">", 0),
+            Condition("abs_delta", "<", HALF_CENT),
+            Condition("abs_open_advance", "<", HALF_CENT),
+        ),
     ),
-    Rule("nothing_to_invoice", (Condition("abs_production", "<", HALF_CENT),)),
+    Rule(
+        "nothing_to_invoice",
+        (
+            Condition("abs_production", "<", HALF_CENT),
+            Condition("abs_open_advance", "<", HALF_CENT),
+        ),
+    ),
     Rule("to_invoice"),
 )
 

@@ -36,7 +36,20 @@ REASONS = (
     "locked",
     "blocked_order",
     "error",
+    "not_in_advance",
+    "already_advanced",
+    "nothing_forecast",
 )
+
+#: The modes of a run: the invoice of a month's production, or its forecast in advance.
+MODES = ("final", "advance")
+
+
+def advance_opening(period, preliminary_day):
+    """The first date ``period``'s forecast may be invoiced in advance (``None``: off)."""
+    if not preliminary_day:
+        return None
+    return month_start(period).replace(day=preliminary_day)
 
 
 def reason_of_status(status):

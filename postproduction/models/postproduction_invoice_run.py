@@ -49,6 +49,14 @@ class PostproductionInvoiceRun(models.Model):
     period = fields.Date(string="Month", required=True, readonly=True)
     invoice_date = fields.Date(readonly=True)
     simulate = fields.Boolean(string="Test mode", readonly=True)
+    mode = fields.Selection(
+        [("final", "Final"), ("advance", "Advance")],
+        required=True,
+        default="final",
+        readonly=True,
+        help="Final: the month's production, deducting what was invoiced in advance. "
+        "Advance: the month's forecast of the orders invoiced in advance, as a down payment.",
+    )
     grouping = fields.Selection(
         [("order", "One invoice per order"), ("partner", "One invoice per customer")],
         required=True,
@@ -92,11 +100,16 @@ class PostproductionInvoiceRun(models.Model):
     )
 
     # ------------------------------------------------------------------ computes
-    @api.depends("period", "simulate", "trigger")
+    @api.depends("period", "simulate", "trigger", "mode")
     def _compute_name(self):
         for run in self:
             month = run.period.strftime("%m/%Y") if run.period else ""
-            label = self.env._("Test run") if run.simulate else self.env._("Run")
+            if run.mode == "advance":
+                label = (
+                    self.env._("Advance test run") if run.simulate else self.env._("Advance run")
+                )
+            else:
+                label = self.env._("Test run") if run.simulate else self.env._("Run")
             run.name = f"{label} {month}"
 
     def _compute_counts(self):
@@ -130,6 +143,7 @@ class PostproductionInvoiceRun(models.Model):
         invoice_date=None,
         simulate=False,
         domain=None,
+        mode="final",
         grouping="order",
         schedule_until=None,
         trigger="manual",
@@ -140,15 +154,59 @@ class PostproductionInvoiceRun(models.Model):
         the current company). With ``simulate``, nothing is created but the run and its
         lines: each line tells what would be invoiced. Creates draft customer invoices
         numbered PF/YYYY/NNNNN, billing keys, and marks the invoiced instalments.
+
+        ``mode`` ``final`` (the default) invoices the month's production and deducts the
+        down payments that advanced it (a negative total becomes a credit note); it
+        refuses a month not started yet. ``advance`` invoices the month's forecast of the
+        orders invoiced in advance as down payments, from the company's preliminary
+        invoice day of the month on (see ``postproduction_invoice_run_advance``).
         """
         self._check_can_generate()
-        run = self.create(
-            self._prepare_run_values(
-                period, invoice_date, simulate, domain, grouping, schedule_until, trigger
-            )
+        values = self._prepare_run_values(
+            period, invoice_date, simulate, domain, grouping, schedule_until, trigger
         )
+        values["mode"] = mode or "final"
+        self._check_can_generate_month(values["period"], values["invoice_date"], values["mode"])
+        run = self.create(values)
         run._execute()
         return run
+
+    @api.model
+    def _check_can_generate_month(self, period, invoice_date, mode):
+        """Refuse a month the mode cannot invoice: the final invoice of a month not started
+        yet, an advance before the month's preliminary invoice day (on ``invoice_date``)."""
+        if mode not in invoicing.MODES:
+            raise UserError(
+                self.env._("Unknown generation mode %(mode)s: use final or advance.", mode=mode)
+            )
+        month = period.strftime("%m/%Y")
+        if mode == "final":
+            if period > periods.month_start(fields.Date.context_today(self)):
+                raise UserError(
+                    self.env._(
+                        "%(month)s has not started: only an advance can invoice it.",
+                        month=month,
+                    )
+                )
+            return
+        company = self.env.company
+        opening = invoicing.advance_opening(period, company.postproduction_preliminary_invoice_day)
+        if not opening:
+            raise UserError(
+                self.env._(
+                    "Advance invoicing is off in company %(company)s: set its preliminary "
+                    "invoice day in the PostProduction settings.",
+                    company=company.name,
+                )
+            )
+        if invoice_date < opening:
+            raise UserError(
+                self.env._(
+                    "Advance invoicing of %(month)s opens on %(date)s.",
+                    month=month,
+                    date=fields.Date.to_string(opening),
+                )
+            )
 
     @api.model
     def _check_can_generate(self):
@@ -184,6 +242,8 @@ class PostproductionInvoiceRun(models.Model):
         report the progress to the scheduled action (never in tests)."""
         self.ensure_one()
         run = self.with_company(self.company_id)
+        if run.mode == "advance":
+            return run._execute_advance()
         rows = run._get_lines_to_invoice()
         orderless = rows.filtered(lambda row: not row.order_id)
         run._add_lines([run._prepare_skipped_line(row, row.status) for row in orderless])
@@ -403,8 +463,12 @@ class PostproductionInvoiceRun(models.Model):
         start, end = context["timesheet_start_date"], context["timesheet_end_date"]
         monthly = orders.filtered(lambda order: order.postproduction_mode == "monthly")
         monthly.order_line._recompute_qty_to_invoice(start, end)
+        # Deducting a down payment is Odoo's final invoice: a negative one is a credit note.
+        deducts = any(
+            line.is_downpayment for line in self.env["sale.order.line"].browse(list(plan_values))
+        )
         moves = orders.with_context(**context)._create_invoices(
-            grouped=self.grouping == "order", final=False
+            grouped=self.grouping == "order", final=deducts
         )
         move_of = self._move_by_order(moves)
         for order in orders:
@@ -623,6 +687,18 @@ class PostproductionInvoiceRun(models.Model):
             "locked": self.env._(
                 "Locked by another run: another user or the scheduled action is invoicing "
                 "this order right now. Run the generation again when it is done."
+            ),
+            "not_in_advance": self.env._(
+                "Not invoiced in advance: tick Invoice in advance on the order to invoice its "
+                "forecast before the month ends."
+            ),
+            "already_advanced": self.env._(
+                "Already advanced: a down payment already invoices this month's forecast; "
+                "cancel it first to advance the month again."
+            ),
+            "nothing_forecast": self.env._(
+                "Nothing forecast: the order has no confirmed delivery with a daily rate on "
+                "working days of the month, and no instalment to invoice in the month."
             ),
         }
         if code == "blocked_order":

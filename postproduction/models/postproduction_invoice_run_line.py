@@ -13,6 +13,9 @@ REASON_CODES = [
     ("locked", "Locked by another run"),
     ("blocked_order", "Held back with the order's other project"),
     ("error", "Error"),
+    ("not_in_advance", "Not invoiced in advance"),
+    ("already_advanced", "Already advanced"),
+    ("nothing_forecast", "Nothing forecast"),
 ]
 
 

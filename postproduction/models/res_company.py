@@ -60,7 +60,19 @@ class ResCompany(models.Model):
         "production; empty (0) to invoice it by hand only.",
     )
 
+    postproduction_preliminary_invoice_day = fields.Integer(
+        string="Preliminary invoice day",
+        help="Day of the month (1-28) from which the month's forecast of the orders invoiced "
+        "in advance can be invoiced as a down payment; empty (0): no advance invoicing.",
+    )
+
     _sql_constraints = [
+        (
+            "postproduction_preliminary_invoice_day_range",
+            "CHECK(postproduction_preliminary_invoice_day IS NULL OR "
+            "postproduction_preliminary_invoice_day BETWEEN 0 AND 28)",
+            "The preliminary invoice day is a day from 1 to 28 (0 or empty: off).",
+        ),
         (
             "postproduction_invoicing_day_range",
             "CHECK(postproduction_invoicing_day IS NULL OR "

@@ -13,3 +13,6 @@ class ResConfigSettings(models.TransientModel):
     postproduction_invoicing_day = fields.Integer(
         related="company_id.postproduction_invoicing_day", readonly=False
     )
+    postproduction_preliminary_invoice_day = fields.Integer(
+        related="company_id.postproduction_preliminary_invoice_day", readonly=False
+    )

@@ -17,6 +17,14 @@ class SaleOrder(models.Model):
         "re-invoiced expenses and purchases). Schedule: invoiced from its schedule of "
         "instalments, whatever was produced.",
     )
+    postproduction_invoice_in_advance = fields.Boolean(
+        string="Invoice in advance",
+        copy=False,
+        tracking=True,
+        help="From the company's preliminary invoice day, the month's forecast (working days "
+        "of the deliveries x daily rate, or the month's instalments) can be invoiced as a "
+        "down payment; the invoice of the month, after it, deducts it.",
+    )
     postproduction_delivery_ids = fields.Many2many(
         "postproduction.delivery",
         "postproduction_delivery_sale_order_rel",

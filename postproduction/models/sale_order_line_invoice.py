@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 from odoo.osv import expression
 
 
@@ -6,6 +6,14 @@ class SaleOrderLine(models.Model):
     """Invoicing one month of an order line (to be merged into ``sale_order_line.py``)."""
 
     _inherit = "sale.order.line"
+
+    postproduction_advance_period = fields.Date(
+        string="Advance of month",
+        copy=False,
+        readonly=True,
+        help="On a down payment line: the month whose forecast it invoices in advance; the "
+        "invoice of that month deducts it.",
+    )
 
     def _postproduction_unbilled_timesheet_domain(self):
         """Timesheets no invoice bills: never invoiced, invoiced on a cancelled invoice, or

@@ -107,6 +107,21 @@ class PostproductionTurnover(models.Model):
     production_turnover = fields.Monetary(string="Production", readonly=True)
     invoiced_turnover = fields.Monetary(string="Invoiced", readonly=True)
     delta = fields.Monetary(readonly=True, help="Production minus invoiced.")
+    advanced_turnover = fields.Monetary(
+        string="Advanced",
+        readonly=True,
+        help="Down payments that invoice this month's forecast in advance.",
+    )
+    open_advance = fields.Monetary(
+        string="Advance to deduct",
+        readonly=True,
+        help="Down payments of the month that no final invoice deducts yet.",
+    )
+    regularisation = fields.Monetary(
+        readonly=True,
+        help="Production minus advanced: what the final invoice of the month adds (a credit "
+        "note when negative).",
+    )
     status = fields.Selection(STATUS_SELECTION, readonly=True)
     note = fields.Text(help="Kept on the dashboard only, never printed on an invoice.")
     # the facts of the diagnosis (calc.diagnosis)
@@ -364,6 +379,7 @@ class PostproductionTurnover(models.Model):
             validated_only=self.validated_only,
             pending_count=self.pending_count,
             invoice_line_count=self.invoice_line_count,
+            abs_open_advance=abs(self.open_advance),
         )
 
     # ------------------------------------------------------------------ notes
@@ -462,7 +478,12 @@ class PostproductionTurnover(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account.action_move_out_invoice_type"
         )
-        action["domain"] = [("id", "in", self._activity_ids("invoice", "move_id"))]
+        move_ids = {
+            move_id
+            for kind in ("invoice", "advance", "deduction")
+            for move_id in self._activity_ids(kind, "move_id")
+        }
+        action["domain"] = [("id", "in", sorted(move_ids))]
         action["context"] = {"default_move_type": "out_invoice", "create": 0}
         return action
 
@@ -523,6 +544,8 @@ class PostproductionTurnover(models.Model):
             (self.env._("Production"), lambda r: r.production_turnover, "money"),
             (self.env._("Invoiced"), lambda r: r.invoiced_turnover, "money"),
             (self.env._("Delta"), lambda r: r.delta, "delta"),
+            (self.env._("Advanced"), lambda r: r.advanced_turnover, "money"),
+            (self.env._("Regularisation"), lambda r: r.regularisation, "money"),
             (self.env._("Currency"), lambda r: r.currency_id.name or "", "text"),
             (self.env._("Status"), lambda r: status_labels.get(r.status, ""), "text"),
             (self.env._("Note"), lambda r: r.note or "", "text"),

@@ -249,9 +249,15 @@ SCHEDULE_QUERY = f"""
 """
 
 # Customer invoice lines of the orders' lines, in the month they bill; credit notes
-# subtract, cancelled invoices are ignored.
+# subtract, cancelled invoices are ignored. The lines of the down payments that invoice a
+# month in advance are apart: ``advance`` when they bill it, ``deduction`` when a final
+# invoice (or a credit note) deducts it; neither counts as invoiced.
 INVOICE_QUERY = f"""
-    SELECT 'invoice'::varchar, aml.id, m.id,
+    SELECT (CASE WHEN sol.postproduction_advance_period IS NULL THEN 'invoice'
+                 WHEN (CASE WHEN m.move_type = 'out_refund' THEN -aml.price_subtotal
+                            ELSE aml.price_subtotal END) > 0 THEN 'advance'
+                 ELSE 'deduction' END)::varchar,
+           aml.id, m.id,
            solp.project_id, sol.order_id,
            {INVOICE_MONTH},
            m.company_id, NULL::integer, 'ok'::varchar, NULL::varchar, TRUE,
@@ -308,6 +314,8 @@ AGGREGATE_QUERY = f"""
            COALESCE(SUM(l.amount) FILTER (WHERE l.kind = 'schedule'), 0) AS schedule_amount,
            COALESCE(SUM(l.line_count) FILTER (WHERE l.kind = 'schedule'), 0) AS schedule_count,
            COALESCE(SUM(l.amount) FILTER (WHERE l.kind = 'invoice'), 0) AS invoiced_amount,
+           COALESCE(SUM(l.amount) FILTER (WHERE l.kind = 'advance'), 0) AS advanced_amount,
+           COALESCE(SUM(l.amount) FILTER (WHERE l.kind = 'deduction'), 0) AS deducted_amount,
            COALESCE(SUM(l.line_count) FILTER (WHERE l.kind = 'invoice'), 0)
                AS invoice_line_count,
            COALESCE(SUM(l.line_count) FILTER (WHERE l.correlation = 'no_order'), 0)
@@ -326,7 +334,6 @@ AGGREGATE_QUERY = f"""
      GROUP BY l.project_id, l.order_id, l.period
 """
 
-# The amounts of a row, rounded to its currency; schedule orders produce their schedule.
 # The amounts of a row, rounded to its currency; schedule orders produce their schedule.
 _VALUED = """CASE WHEN so.postproduction_mode = 'schedule' THEN 0
                   WHEN c.postproduction_validated_timesheets_only
@@ -379,6 +386,8 @@ FACTS_QUERY = f"""
            {_produced("g.purchase_amount")} AS purchase_turnover,
            {_rounded("g.schedule_amount")} AS schedule_turnover,
            {_rounded("g.invoiced_amount")} AS invoiced_turnover,
+           {_rounded("g.advanced_amount")} AS advanced_turnover,
+           {_rounded("g.advanced_amount + g.deducted_amount")} AS open_advance,
            {_rounded(_VALUED)} + {_produced("g.expense_amount")}
                + {_produced("g.purchase_amount")} + {_rounded("g.schedule_amount")}
                AS production_turnover,
@@ -410,6 +419,8 @@ def turnover_query():
                f.timesheet_turnover, f.expense_turnover, f.purchase_turnover,
                f.schedule_turnover, f.production_turnover, f.invoiced_turnover,
                f.production_turnover - f.invoiced_turnover AS delta,
+               f.advanced_turnover, f.open_advance,
+               f.production_turnover - f.advanced_turnover AS regularisation,
                (%(status)s)::varchar AS status,
                n.note,
                f.no_order_count, f.multiple_orders_count, f.partial_correlation,
@@ -417,7 +428,8 @@ def turnover_query():
                f.delivery_summary, f.order_name, f.partner_name, f.project_name
           FROM (SELECT facts.*,
                        ABS(facts.production_turnover - facts.invoiced_turnover) AS abs_delta,
-                       ABS(facts.production_turnover) AS abs_production
+                       ABS(facts.production_turnover) AS abs_production,
+                       ABS(facts.open_advance) AS abs_open_advance
                   FROM (%(facts)s) facts) f
           LEFT JOIN postproduction_turnover_note n
                  ON COALESCE(n.project_id, 0) = COALESCE(f.project_id, 0)

@@ -6,3 +6,4 @@ from . import test_financial_document
 from . import test_turnover
 from . import test_invoice_run
 from . import test_turnover_browser
+from . import test_invoice_advance

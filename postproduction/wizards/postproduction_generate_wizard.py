@@ -45,6 +45,14 @@ class PostproductionGenerateWizard(models.TransientModel):
         default=True,
         help="Compute what would be invoiced without creating anything.",
     )
+    mode = fields.Selection(
+        [("final", "Final"), ("advance", "Advance")],
+        required=True,
+        default="final",
+        help="Final: the month's production, deducting what was invoiced in advance. "
+        "Advance: the month's forecast of the orders invoiced in advance, as a down payment, "
+        "from the company's preliminary invoice day of the month.",
+    )
     grouping = fields.Selection(
         [("order", "One invoice per order"), ("partner", "One invoice per customer")],
         required=True,
@@ -101,7 +109,7 @@ class PostproductionGenerateWizard(models.TransientModel):
             )
         self.previewed = False
 
-    @api.onchange("period", "order_ids", "project_type_ids", "simulate", "grouping")
+    @api.onchange("period", "order_ids", "project_type_ids", "simulate", "grouping", "mode")
     def _onchange_choices(self):
         self.previewed = False
 
@@ -162,7 +170,7 @@ class PostproductionGenerateWizard(models.TransientModel):
     def action_start(self):
         """Run the generation and show its result."""
         self.ensure_one()
-        if not self._rows():
+        if self.mode == "final" and not self._rows():
             raise UserError(
                 self.env._("No dashboard line matches these choices: change the month or filters.")
             )
@@ -171,6 +179,7 @@ class PostproductionGenerateWizard(models.TransientModel):
             invoice_date=self.invoice_date,
             simulate=self.simulate,
             domain=self._get_domain(),
+            mode=self.mode,
             grouping=self.grouping,
         )
         return run.action_open_result()
