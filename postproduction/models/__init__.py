@@ -23,7 +23,3 @@ from . import postproduction_turnover_note
 from . import postproduction_billing_key
 from . import postproduction_invoice_run
 from . import postproduction_invoice_run_line
-from . import postproduction_invoice_run_advance
-from . import account_move_postproduction_invoice
-from . import sale_order_invoice
-from . import sale_order_line_invoice

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 
 
 class AccountMoveLine(models.Model):
@@ -8,3 +8,13 @@ class AccountMoveLine(models.Model):
         """Link to an invoice only the timesheets it may bill (validated ones, per setting)."""
         domain = super()._timesheet_domain_get_invoiced_lines(sale_line_delivery)
         return domain + self.env["account.analytic.line"]._postproduction_billable_domain()
+
+    # ------------------------------------------------------------------ billing keys
+    postproduction_billing_key_id = fields.Many2one(
+        "postproduction.billing.key",
+        string="Billing key",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
