@@ -321,15 +321,7 @@ class PostproductionFinancialDocument(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_validated(self):
-        validated = self.filtered(lambda d: d.state == "validated")
-        if validated:
-            raise UserError(
-                self.env._(
-                    "Financial document %(names)s is validated and cannot be deleted: a "
-                    "status manager must reset it to draft first.",
-                    names=", ".join(validated.mapped("display_name")),
-                )
-            )
+        self._raise_if_validated(self.env._("deleted"))
 
     def _check_unlocked(self, vals):
         """Refuse to change validated documents (their status and chatter excepted)."""

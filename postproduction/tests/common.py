@@ -67,6 +67,19 @@ class PostproductionCase(TransactionCase):
         cls.order = cls.create_order(cls.acme)
 
     @classmethod
+    def create_other_company_user(cls, login, group):
+        """A user of ``group`` who works only in a new company, "Other services"."""
+        other = cls.env["res.company"].create({"name": "Other services"})
+        user = new_test_user(
+            cls.env,
+            login,
+            groups=f"base.group_user,{group}",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        return other, user
+
+    @classmethod
     def create_order(cls, partner, confirm=True, **values):
         order = cls.env["sale.order"].create(
             {"partner_id": partner.id, "company_id": cls.company.id, **values}

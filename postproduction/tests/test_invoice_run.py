@@ -5,7 +5,6 @@ from psycopg2 import IntegrityError
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
 from ..models.postproduction_invoice_run import PostproductionInvoiceRun
@@ -405,13 +404,8 @@ class TestAccess(InvoiceRunCase):
         self.assertEqual(len(run.move_ids), 1)
 
     def test_a_run_never_touches_another_companys_orders(self):
-        other = self.env["res.company"].create({"name": "Other services"})
-        user = new_test_user(
-            self.env,
-            "pp_other_manager",
-            groups="base.group_user,postproduction.group_postproduction_manager",
-            company_id=other.id,
-            company_ids=[Command.set(other.ids)],
+        other, user = self.create_other_company_user(
+            "pp_other_manager", "postproduction.group_postproduction_manager"
         )
         run = self.env[RUN].with_user(user).generate(JAN)
         self.assertEqual(run.company_id, other)

@@ -7,7 +7,7 @@ from psycopg2 import IntegrityError
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..calc import diagnosis, periods
@@ -680,13 +680,8 @@ class TestTurnoverAccess(TurnoverCase):
             self.row(self.project, self.order).with_user(self.user_employee).read(["delta"])
 
     def test_user_of_another_company_sees_none_of_the_rows(self):
-        other = self.env["res.company"].create({"name": "Other services"})
-        user = new_test_user(
-            self.env,
-            "pp_other",
-            groups="base.group_user,postproduction.group_postproduction_user",
-            company_id=other.id,
-            company_ids=[Command.set(other.ids)],
+        _other, user = self.create_other_company_user(
+            "pp_other", "postproduction.group_postproduction_user"
         )
         dashboard = self.env["postproduction.turnover"].with_user(user)
         self.assertFalse(dashboard.search([("project_id", "in", self.projects.ids)]))
