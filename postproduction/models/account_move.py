@@ -1,4 +1,15 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date
+
+POSTPRODUCTION_STATUSES = [
+    ("proforma_preparation", "Pro-forma in preparation"),
+    ("proforma_sent", "Pro-forma sent"),
+    ("final_to_send", "Final ready to send"),
+    ("final_sent", "Final sent"),
+]
 
 
 class AccountMove(models.Model):
@@ -69,3 +80,209 @@ class AccountMove(models.Model):
             # The instalments' own guard refuses changes to invoiced lines; state and
             # invoice are not among the fields it guards.
             schedules.write({"state": "to_invoice", "move_id": False})
+
+    # ------------------------------------------------------------------ status
+    postproduction_status = fields.Selection(
+        POSTPRODUCTION_STATUSES,
+        string="PostProduction status",
+        compute="_compute_postproduction_status",
+        store=True,
+        help="Where a PostProduction invoice (one with a pro-forma number) stands: pro-forma "
+        "(draft) or final (posted), sent to the customer or not.",
+    )
+
+    @api.depends("proforma_number", "state", "is_move_sent", "move_type")
+    def _compute_postproduction_status(self):
+        for move in self:
+            if not move.proforma_number or move.move_type != "out_invoice":
+                move.postproduction_status = False
+            elif move.state == "draft":
+                move.postproduction_status = (
+                    "proforma_sent" if move.is_move_sent else "proforma_preparation"
+                )
+            elif move.state == "posted":
+                move.postproduction_status = "final_sent" if move.is_move_sent else "final_to_send"
+            else:
+                move.postproduction_status = False
+
+    def action_postproduction_send_proforma(self):
+        """Open the e-mail composer for a pro-forma (draft) invoice; marks it sent once the
+        message is posted."""
+        self.ensure_one()
+        template = self.env.ref("account.email_template_edi_invoice", raise_if_not_found=False)
+        recipients = self.partner_id._postproduction_invoice_recipients() or self.partner_id
+        return {
+            "name": self.env._("Send pro-forma invoice"),
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id if template else False,
+                "default_composition_mode": "comment",
+                "default_partner_ids": recipients.ids,
+                "postproduction_mark_proforma_sent": True,
+            },
+        }
+
+    def message_post(self, **kwargs):
+        if self.env.context.get("postproduction_mark_proforma_sent"):
+            self.filtered(lambda m: m.state == "draft" and m.proforma_number).sudo().write(
+                {"is_move_sent": True}
+            )
+        return super().message_post(**kwargs)
+
+    # ------------------------------------------------------------------ printed documents
+    def _postproduction_lang(self):
+        self.ensure_one()
+        return self.partner_id.lang or self.env.lang or "en_US"
+
+    def _postproduction_period_label(self):
+        """ "Services of October 2026", in the customer's language; empty without a period."""
+        self.ensure_one()
+        if not self.postproduction_period:
+            return ""
+        lang = self._postproduction_lang()
+        env = self.with_context(lang=lang).env
+        month = format_date(env, self.postproduction_period, lang_code=lang, date_format="MMMM y")
+        return env._("Services of %(month)s", month=month)
+
+    def _postproduction_amount_in_words(self):
+        """The invoice's total in words, in the customer's language."""
+        self.ensure_one()
+        currency = self.currency_id.with_context(lang=self._postproduction_lang())
+        return currency.amount_to_text(self.amount_total)
+
+    def _postproduction_orders(self):
+        """The sale orders this invoice bills."""
+        self.ensure_one()
+        return self.invoice_line_ids.sale_line_ids.order_id
+
+    def _postproduction_activity_statement(self):
+        """The invoice's timesheets per consultant and invoice line.
+
+        Returns a list of dicts (``employee``, ``line``, ``uom``, ``rate``, ``days``: a list
+        of (date, quantity), ``quantity``, ``amount``), quantities in the invoice line's unit.
+        """
+        self.ensure_one()
+        hours_by_key = defaultdict(lambda: defaultdict(float))
+        uom_by_key = {}
+        lines = self.invoice_line_ids.filtered("sale_line_ids")
+        for timesheet in self.sudo().timesheet_ids:
+            line = lines.filtered(
+                lambda invoice_line, ts=timesheet: ts.so_line in invoice_line.sale_line_ids
+            )[:1]
+            if not line:
+                continue
+            key = (line, timesheet.employee_id)
+            hours_by_key[key][timesheet.date] += timesheet.unit_amount
+            uom_by_key[key] = timesheet.product_uom_id
+        sections = []
+        for (line, employee), hours_by_date in sorted(
+            hours_by_key.items(),
+            key=lambda item: (item[0][1].name or "", item[0][0].sequence, item[0][0].id),
+        ):
+            source_uom = uom_by_key[(line, employee)]
+            target_uom = line.product_uom_id or source_uom
+
+            def convert(hours, source_uom=source_uom, target_uom=target_uom):
+                return source_uom._compute_quantity(hours, target_uom, round=False)
+
+            rate = line.price_unit * (1.0 - (line.discount or 0.0) / 100.0)
+            quantity = convert(sum(hours_by_date.values()))
+            sections.append(
+                {
+                    "employee": employee,
+                    "line": line,
+                    "uom": target_uom,
+                    "rate": rate,
+                    "days": [(day, convert(hours_by_date[day])) for day in sorted(hours_by_date)],
+                    "quantity": quantity,
+                    "amount": self.currency_id.round(quantity * rate),
+                }
+            )
+        return sections
+
+    # ------------------------------------------------------------------ posting checks
+    def _post(self, soft=True):
+        self._check_postproduction_taxes()
+        return super()._post(soft=soft)
+
+    def _check_postproduction_taxes(self):
+        """Refuse to post customer invoices with product lines without taxes, where the
+        company requires taxes on invoice lines."""
+        for move in self.filtered(
+            lambda m: m.is_sale_document() and m.company_id.postproduction_taxes_required
+        ):
+            untaxed = move.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product" and not line.tax_ids
+            )
+            if untaxed:
+                raise UserError(
+                    self.env._(
+                        "Invoice %(invoice)s cannot be posted: these lines have no tax: "
+                        "%(lines)s. Set a tax on each line (an exempt 0%% tax where no tax "
+                        "is due), or untick 'Taxes required on invoice lines' in the "
+                        "PostProduction settings.",
+                        invoice=move.display_name,
+                        lines=", ".join(
+                            f'"{line.name or line.product_id.display_name}"' for line in untaxed
+                        ),
+                    )
+                )
+
+    # ------------------------------------------------------------------ unlock
+    def button_draft(self):
+        """Posted PostProduction invoices go back to draft only through the unlock wizard."""
+        locked = self.filtered(lambda m: m.proforma_number and m.state == "posted")
+        if locked and not self.env.context.get("postproduction_unlock_reason"):
+            raise UserError(
+                self.env._(
+                    "Invoice %(invoice)s was generated by PostProduction and is posted: use "
+                    "'Unlock' and give a reason to reset it to draft (group 'Invoice "
+                    "unlock' required).",
+                    invoice=locked[0].display_name,
+                )
+            )
+        return super().button_draft()
+
+    def _postproduction_unlock(self, reason):
+        """Reset these posted invoices to draft and log who, when and why in their chatter.
+
+        Requires the group 'Invoice unlock' and a reason.
+        """
+        if not self.env.user.has_group("postproduction.group_postproduction_invoice_unlock"):
+            raise AccessError(
+                self.env._(
+                    "Only users of the group 'Invoice unlock' may reset a posted invoice to draft."
+                )
+            )
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Give the reason why the invoice is reset to draft."))
+        self.with_context(postproduction_unlock_reason=reason).button_draft()
+        now = fields.Datetime.now()
+        for move in self:
+            move.message_post(
+                body=self.env._(
+                    "Reset to draft by %(user)s on %(date)s. Reason: %(reason)s",
+                    user=self.env.user.name,
+                    date=fields.Datetime.to_string(now),
+                    reason=reason,
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_postproduction_unlock(self):
+        return {
+            "name": self.env._("Unlock invoice"),
+            "type": "ir.actions.act_window",
+            "res_model": "postproduction.invoice.unlock.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_ids": self.ids},
+        }

@@ -121,3 +121,10 @@ class ResCompany(models.Model):
             ir_sequence_date=sequence_date, ir_sequence_date_range=date_range.date_from
         )
         return [sequence.get_next_char(first + offset) for offset in range(count)]
+
+    # ------------------------------------------------------------------ invoice documents
+    postproduction_taxes_required = fields.Boolean(
+        string="Taxes required on invoice lines",
+        help="When set, a customer invoice or credit note with a product line without "
+        "taxes cannot be posted.",
+    )

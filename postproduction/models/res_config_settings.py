@@ -16,3 +16,6 @@ class ResConfigSettings(models.TransientModel):
     postproduction_preliminary_invoice_day = fields.Integer(
         related="company_id.postproduction_preliminary_invoice_day", readonly=False
     )
+    postproduction_taxes_required = fields.Boolean(
+        related="company_id.postproduction_taxes_required", readonly=False
+    )

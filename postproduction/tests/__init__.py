@@ -7,3 +7,4 @@ from . import test_turnover
 from . import test_invoice_run
 from . import test_turnover_browser
 from . import test_invoice_advance
+from . import test_invoice_documents

@@ -2,3 +2,4 @@ from . import postproduction_delivery_renew_wizard
 from . import postproduction_schedule_split_wizard
 from . import postproduction_financial_document_date_wizard
 from . import postproduction_generate_wizard
+from . import postproduction_invoice_unlock_wizard
