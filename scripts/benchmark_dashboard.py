@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of the PostProduction dashboard on a realistic volume.
 
-    export PGHOST=/work/main/.pgdata/run PGPORT=54329 PGUSER=odoo TZ=UTC
+    eval "$(scripts/dev.sh pg-start | tail -n 1)"; export TZ=UTC
     python3 scripts/benchmark_dashboard.py pp_bench --create     # build, then measure
     python3 scripts/benchmark_dashboard.py pp_bench              # measure again
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of the invoice generation against Odoo's own invoicing wizard.
 
-    export PGHOST=/work/main/.pgdata/run PGPORT=54329 PGUSER=odoo TZ=UTC
+    eval "$(scripts/dev.sh pg-start | tail -n 1)"; export TZ=UTC
     python3 scripts/benchmark_generation.py                 # build pp_genbench, measure
     python3 scripts/benchmark_generation.py --orders 200    # a smaller volume
     python3 scripts/benchmark_generation.py --reuse         # measure the built data again
