@@ -4,6 +4,15 @@ from odoo import fields, models
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
+    postproduction_write_off = fields.Boolean(
+        string="Written off",
+        copy=False,
+        readonly=True,
+        help="On a credit note line made by a corrective invoice: the credited quantity is "
+        "non-chargeable. It is not invoiced again and the PostProduction dashboard shows it "
+        "as written off.",
+    )
+
     def _timesheet_domain_get_invoiced_lines(self, sale_line_delivery):
         """Link to an invoice only the timesheets it may bill (validated ones, per setting)."""
         domain = super()._timesheet_domain_get_invoiced_lines(sale_line_delivery)
