@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_compare, float_repr, format_date
 
 VALIDATOR_GROUP = "postproduction.group_postproduction_timesheet_validator"
 
@@ -26,6 +27,21 @@ class AccountAnalyticLine(models.Model):
         "res.users", string="Validated by", copy=False, readonly=True
     )
     approval_date = fields.Datetime(string="Validated on", copy=False, readonly=True)
+    postproduction_written_off = fields.Boolean(
+        string="Written off",
+        copy=False,
+        readonly=True,
+        help="Billed, then written off by a corrective invoice: non-chargeable, never "
+        "invoiced again.",
+    )
+    postproduction_credit_move_id = fields.Many2one(
+        "account.move",
+        string="Credited by",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The credit note that returned this timesheet to invoice or wrote it off.",
+    )
 
     # Fields a submitted or validated timesheet keeps until it is reset to draft.
     _APPROVAL_LOCKED_FIELDS = frozenset(
@@ -77,6 +93,73 @@ class AccountAnalyticLine(models.Model):
             )
         )[:1]
 
+    # ------------------------------------------------------------------ corrections
+    @api.depends_context("postproduction_timesheet_label")
+    def _compute_display_name(self):
+        """Who, when and how long, to pick timesheets in a corrective invoice."""
+        result = super()._compute_display_name()
+        if self.env.context.get("postproduction_timesheet_label"):
+            for line in self:
+                date = format_date(self.env, line.date)
+                hours = float_repr(line.unit_amount, 2)
+                unit = line._postproduction_uom().name or ""
+                line.display_name = f"{line.employee_id.name or ''} · {date} · {hours} {unit}"
+        return result
+
+    def _postproduction_take(self, quantity, uom):
+        """The timesheets worth ``quantity`` in ``uom``, latest first.
+
+        When the last one taken is worth more than what remains, it is split: the part
+        taken becomes a timesheet of its own, so that exactly ``quantity`` is taken. Takes
+        them all when they are worth less.
+        """
+        taken = self.browse()
+        remaining = quantity
+        for timesheet in self.sorted(lambda t: (t.date, t.id), reverse=True):
+            if float_compare(remaining, 0.0, precision_rounding=uom.rounding) <= 0:
+                break
+            source_uom = timesheet._postproduction_uom()
+            worth = source_uom._compute_quantity(timesheet.unit_amount, uom, round=False)
+            if float_compare(worth, remaining, precision_rounding=uom.rounding) > 0:
+                part = uom._compute_quantity(remaining, source_uom, round=False)
+                taken |= timesheet._postproduction_split(part)
+                worth = remaining
+            else:
+                taken |= timesheet
+            remaining -= worth
+        return taken
+
+    def _postproduction_uom(self):
+        self.ensure_one()
+        return self.product_uom_id or self.company_id.timesheet_encode_uom_id
+
+    def _postproduction_split(self, part):
+        """Split ``part`` (in the timesheet's unit) off this timesheet; returns the new one.
+
+        Same consultant, date, task, order line, invoice and approval: only the hours are
+        shared. A correction splits billed (and validated) timesheets, which neither Odoo
+        nor the approval lets users change.
+        """
+        self.ensure_one()
+        split = self.with_context(postproduction_timesheet_split=True).sudo()
+        new = split.copy(
+            {
+                "unit_amount": part,
+                "so_line": self.so_line.id,
+                "timesheet_invoice_id": self.timesheet_invoice_id.id,
+                "approval_state": self.approval_state,
+                "approval_user_id": self.approval_user_id.id,
+                "approval_date": self.approval_date,
+            }
+        )
+        split.unit_amount = self.unit_amount - part
+        return new.sudo(self.env.su)
+
+    def _check_can_write(self, values):
+        if self.env.context.get("postproduction_timesheet_split"):
+            return None
+        return super()._check_can_write(values)
+
     # ------------------------------------------------------------------ locking
     def _is_readonly(self):
         return super()._is_readonly() or self.approval_state in ("submitted", "validated")
@@ -109,6 +192,8 @@ class AccountAnalyticLine(models.Model):
         self._check_approval_unlocked()
 
     def _check_approval_unlocked(self):
+        if self.env.context.get("postproduction_timesheet_split"):
+            return
         locked = self.filtered(
             lambda line: line.project_id and line.approval_state in ("submitted", "validated")
         )

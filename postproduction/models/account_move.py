@@ -58,6 +58,10 @@ class AccountMove(models.Model):
         return result
 
     def write(self, vals):
+        if vals.get("state") == "cancel":
+            self.filtered(
+                lambda m: m.state == "posted" and m.move_type == "out_refund"
+            )._postproduction_restore_credited_timesheets()
         result = super().write(vals)
         if vals.get("state") == "cancel":
             self._postproduction_release()
@@ -208,7 +212,11 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------ posting checks
     def _post(self, soft=True):
         self._check_postproduction_taxes()
-        return super()._post(soft=soft)
+        posted = super()._post(soft=soft)
+        posted.filtered(
+            lambda m: m.move_type == "out_refund" and m.reversed_entry_id
+        )._postproduction_credit_timesheets()
+        return posted
 
     def _check_postproduction_taxes(self):
         """Refuse to post customer invoices with product lines without taxes, where the
@@ -233,6 +241,114 @@ class AccountMove(models.Model):
                     )
                 )
 
+    # ------------------------------------------------------------------ credit notes
+    def _postproduction_credit_timesheets(self):
+        """Return to invoice, or write off, the timesheets these posted credit notes credit.
+
+        Odoo frees every timesheet of an invoice that a credit note reverses, whatever the
+        quantity credited, which bills the uncredited hours twice. Here each credit note
+        line takes from the timesheets its invoice bills on the same order lines exactly
+        the quantity it credits: the ones a corrective invoice picked (context
+        ``postproduction_credited_timesheets``: {credit note line id: timesheet ids}),
+        else the latest ones, a timesheet split when only part of it is credited. Taken
+        timesheets go back to invoice, or stay billed and are marked written off.
+        """
+        picked = self.env.context.get("postproduction_credited_timesheets") or {}
+        timesheets = self.env["account.analytic.line"].sudo()
+        for refund in self:
+            billed = refund.reversed_entry_id.sudo().timesheet_ids.filtered(
+                lambda t: not t.postproduction_written_off
+            )
+            for line in refund.invoice_line_ids.filtered(lambda aml: aml.display_type == "product"):
+                candidates = billed.filtered(lambda t, ln=line: t.so_line in ln.sale_line_ids)
+                if not candidates:
+                    continue
+                if line.id in picked:
+                    taken = candidates.filtered(lambda t, ln=line: t.id in picked[ln.id])
+                else:
+                    taken = candidates._postproduction_take(line.quantity, line.product_uom_id)
+                billed -= taken
+                values = {"postproduction_credit_move_id": refund.id}
+                if line.postproduction_write_off:
+                    values["postproduction_written_off"] = True
+                else:
+                    values["timesheet_invoice_id"] = False
+                taken.write(values)
+                timesheets |= taken
+        return timesheets
+
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        """A credit note credits the month its invoice billed, on the dashboard too."""
+        default_values_list = default_values_list or [{} for _move in self]
+        for move, values in zip(self, default_values_list, strict=True):
+            if move.postproduction_period:
+                values.setdefault("postproduction_period", move.postproduction_period)
+        return super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+
+    def _postproduction_restore_credited_timesheets(self):
+        """Undo ``_postproduction_credit_timesheets`` for these credit notes (reset to draft
+        or cancelled): their timesheets are billed by the credited invoice again. Refused
+        when another invoice bills some of them since."""
+        timesheets = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search([("postproduction_credit_move_id", "in", self.ids)])
+        )
+        rebilled = timesheets.filtered(
+            lambda t: (
+                t.timesheet_invoice_id
+                and t.timesheet_invoice_id != t.postproduction_credit_move_id.reversed_entry_id
+                and t.timesheet_invoice_id.state != "cancel"
+            )
+        )
+        if rebilled:
+            raise UserError(
+                self.env._(
+                    "Credit note %(refund)s returned timesheets to invoice that invoice "
+                    "%(invoice)s bills now: cancel or correct that invoice first.",
+                    refund=rebilled[0].postproduction_credit_move_id.display_name,
+                    invoice=rebilled[0].timesheet_invoice_id.display_name,
+                )
+            )
+        for refund, refund_timesheets in timesheets.grouped(
+            "postproduction_credit_move_id"
+        ).items():
+            refund_timesheets.write(
+                {
+                    "timesheet_invoice_id": refund.reversed_entry_id.id,
+                    "postproduction_written_off": False,
+                    "postproduction_credit_move_id": False,
+                }
+            )
+
+    def _postproduction_is_correctable(self):
+        """A posted customer invoice of PostProduction (generated, or of a billed month)."""
+        self.ensure_one()
+        return (
+            self.move_type == "out_invoice"
+            and self.state == "posted"
+            and bool(self.proforma_number or self.postproduction_period)
+        )
+
+    def action_postproduction_correct(self):
+        self.ensure_one()
+        if not self._postproduction_is_correctable():
+            raise UserError(
+                self.env._(
+                    "Only a posted customer invoice of PostProduction can be corrected; "
+                    "%(invoice)s is not one.",
+                    invoice=self.display_name,
+                )
+            )
+        return {
+            "name": self.env._("Corrective invoice"),
+            "type": "ir.actions.act_window",
+            "res_model": "postproduction.invoice.correction.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_id": self.id},
+        }
+
     # ------------------------------------------------------------------ unlock
     def button_draft(self):
         """Posted PostProduction invoices go back to draft only through the unlock wizard."""
@@ -246,6 +362,9 @@ class AccountMove(models.Model):
                     invoice=locked[0].display_name,
                 )
             )
+        self.filtered(
+            lambda m: m.state == "posted" and m.move_type == "out_refund"
+        )._postproduction_restore_credited_timesheets()
         return super().button_draft()
 
     def _postproduction_unlock(self, reason):

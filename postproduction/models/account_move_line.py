@@ -16,7 +16,8 @@ class AccountMoveLine(models.Model):
     def _timesheet_domain_get_invoiced_lines(self, sale_line_delivery):
         """Link to an invoice only the timesheets it may bill (validated ones, per setting)."""
         domain = super()._timesheet_domain_get_invoiced_lines(sale_line_delivery)
-        return domain + self.env["account.analytic.line"]._postproduction_billable_domain()
+        billable = self.env["account.analytic.line"]._postproduction_billable_domain()
+        return [*domain, *billable, ("postproduction_written_off", "=", False)]
 
     # ------------------------------------------------------------------ billing keys
     postproduction_billing_key_id = fields.Many2one(

@@ -18,6 +18,53 @@ class SaleOrderLine(models.Model):
         domain = super()._timesheet_compute_delivered_quantity_domain()
         return domain + self.env["account.analytic.line"]._postproduction_billable_domain()
 
+    # ------------------------------------------------------------------ written off
+    postproduction_qty_written_off = fields.Float(
+        string="Written off",
+        compute="_compute_postproduction_written_off",
+        digits="Product Unit of Measure",
+        store=True,
+        help="Quantity a corrective invoice credited as non-chargeable: it is no longer "
+        "to invoice.",
+    )
+    postproduction_amount_written_off = fields.Monetary(
+        string="Untaxed amount written off",
+        compute="_compute_postproduction_written_off",
+        store=True,
+    )
+
+    @api.depends(
+        "invoice_lines.postproduction_write_off",
+        "invoice_lines.quantity",
+        "invoice_lines.price_subtotal",
+        "invoice_lines.move_id.state",
+    )
+    def _compute_postproduction_written_off(self):
+        for line in self:
+            written_off = line.invoice_lines.filtered(
+                lambda aml: aml.postproduction_write_off and aml.move_id.state != "cancel"
+            )
+            line.postproduction_qty_written_off = sum(
+                aml.product_uom_id._compute_quantity(aml.quantity, line.product_uom)
+                for aml in written_off
+            )
+            line.postproduction_amount_written_off = sum(written_off.mapped("price_subtotal"))
+
+    @api.depends("postproduction_qty_written_off")
+    def _compute_qty_to_invoice(self):
+        """What was written off is invoiced neither now nor later."""
+        result = super()._compute_qty_to_invoice()
+        for line in self.filtered(lambda sol: sol.state == "sale" and not sol.display_type):
+            line.qty_to_invoice -= line.postproduction_qty_written_off
+        return result
+
+    @api.depends("postproduction_amount_written_off")
+    def _compute_untaxed_amount_to_invoice(self):
+        result = super()._compute_untaxed_amount_to_invoice()
+        for line in self.filtered(lambda sol: sol.state == "sale"):
+            line.untaxed_amount_to_invoice -= line.postproduction_amount_written_off
+        return result
+
     # ------------------------------------------------------------------ invoice generation
     postproduction_advance_period = fields.Date(
         string="Advance of month",
@@ -42,6 +89,7 @@ class SaleOrderLine(models.Model):
             ("timesheet_invoice_id", "=", False),
             ("timesheet_invoice_id.state", "=", "cancel"),
             ("timesheet_invoice_id.payment_state", "=", "reversed"),
+            ("postproduction_written_off", "=", False),
         ]
 
     def _postproduction_timesheet_quantities(self, start_date, end_date):

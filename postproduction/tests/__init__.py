@@ -8,3 +8,4 @@ from . import test_invoice_run
 from . import test_turnover_browser
 from . import test_invoice_advance
 from . import test_invoice_documents
+from . import test_invoice_correction

@@ -1,0 +1,348 @@
+from datetime import date
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, new_test_user
+
+from .common import PostproductionCase
+
+OCT = date(2026, 10, 1)
+WIZARD = "postproduction.invoice.correction.wizard"
+
+
+class CorrectionCase(PostproductionCase):
+    """Alice works on Website for order SO_A, invoiced by the hour (100 an hour) in
+    October 2026; the month is generated and posted: 8 hours, 800.00 untaxed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.postproduction_taxes_required = False
+        cls.hour_line = cls.env["sale.order.line"].create(
+            {
+                "order_id": cls.order.id,
+                "product_id": cls.day_product.id,
+                "product_uom": cls.uom_hour.id,
+                "product_uom_qty": 8.0,
+                "price_unit": 100.0,
+                "tax_id": [Command.clear()],
+            }
+        )
+        cls.delivery = cls.create_delivery(rate=100.0, orders=cls.order)
+        cls.user_billing = new_test_user(
+            cls.env,
+            "pp_billing",
+            groups="base.group_user,account.group_account_invoice",
+        )
+
+    def log(self, *hours_by_day):
+        """Validated timesheets of Alice in October: (day, hours) pairs."""
+        timesheets = self.env["account.analytic.line"]
+        for day, hours in hours_by_day:
+            timesheets |= self.create_timesheet(date(2026, 10, day), hours)
+        timesheets.sudo().action_validate()
+        return timesheets
+
+    def generate(self):
+        run = self.env["postproduction.invoice.run"].generate(
+            OCT, invoice_date=date(2026, 11, 3), domain=[("order_id", "=", self.order.id)]
+        )
+        return run.move_ids
+
+    def invoice_october(self):
+        invoice = self.generate()
+        self.assertEqual(len(invoice), 1)
+        invoice.action_post()
+        return invoice
+
+    def correct(self, invoice, corrected=None, action="return", timesheets=None, user=None):
+        """Fill the corrective invoice as a user would; returns the credit note."""
+        env = self.env(user=user) if user else self.env
+        wizard = Form(env[WIZARD].with_context(default_move_id=invoice.id))
+        wizard.reason = "Two hours were an internal training"
+        with wizard.line_ids.edit(0) as line:
+            if timesheets is not None:
+                line.timesheet_ids.clear()
+                for timesheet in timesheets:
+                    line.timesheet_ids.add(timesheet)
+            if corrected is not None:
+                line.corrected_quantity = corrected
+            line.action = action
+        action_values = wizard.save().action_confirm()
+        return self.env["account.move"].browse(action_values["res_id"])
+
+    def row(self):
+        self.env.invalidate_all()
+        return self.env["postproduction.turnover"].search(
+            [("period", "=", OCT), ("order_id", "=", self.order.id)]
+        )
+
+    def billed_hours(self, invoice):
+        return sum(invoice.sudo().timesheet_ids.mapped("unit_amount"))
+
+    def free_timesheets(self):
+        return self.env["account.analytic.line"].search(
+            [("so_line", "=", self.hour_line.id), ("timesheet_invoice_id", "=", False)]
+        )
+
+
+class TestCorrectiveInvoice(CorrectionCase):
+    def test_eight_hours_corrected_to_six_end_to_end(self):
+        self.assertEqual(self.delivery.sale_line_id, self.hour_line)
+        self.log((5, 2.0), (6, 2.0), (7, 2.0), (8, 2.0))
+        invoice = self.invoice_october()
+        self.assertAlmostEqual(invoice.amount_untaxed, 800.0)
+        self.assertEqual(self.row().status, "invoiced")
+
+        refund = self.correct(invoice, corrected=6.0)
+
+        self.assertEqual((refund.move_type, refund.state), ("out_refund", "posted"))
+        self.assertEqual(refund.reversed_entry_id, invoice)
+        self.assertEqual(refund.postproduction_period, OCT)
+        self.assertAlmostEqual(refund.amount_untaxed, 200.0)
+        self.assertEqual(refund.invoice_line_ids.mapped("quantity"), [2.0])
+        self.assertEqual(refund.invoice_line_ids.sale_line_ids, self.hour_line)
+        self.assertFalse(refund.invoice_line_ids.postproduction_write_off)
+        self.assertIn("internal training", refund.ref)
+        self.assertEqual(invoice.amount_residual, 600.0, "the credit note settles 200 of it")
+        self.assertTrue(
+            invoice.message_ids.filtered(lambda m: refund.name in (m.body or "")),
+            "the correction is logged on the invoice",
+        )
+        # The order line: 6 invoiced, 2 to invoice.
+        self.assertAlmostEqual(self.hour_line.qty_delivered, 8.0)
+        self.assertAlmostEqual(self.hour_line.qty_invoiced, 6.0)
+        self.assertAlmostEqual(self.hour_line.qty_to_invoice, 2.0)
+        self.assertEqual(self.hour_line.invoice_status, "to invoice")
+        # The latest timesheet goes back; the invoice still bills the other six hours.
+        self.assertEqual(self.free_timesheets().mapped("date"), [date(2026, 10, 8)])
+        self.assertAlmostEqual(self.billed_hours(invoice), 6.0)
+        self.assertEqual(self.free_timesheets().postproduction_credit_move_id, refund)
+        # The dashboard shows the two hours to invoice again in October.
+        row = self.row()
+        self.assertAlmostEqual(row.production_turnover, 800.0)
+        self.assertAlmostEqual(row.invoiced_turnover, 600.0)
+        self.assertAlmostEqual(row.delta, 200.0)
+        self.assertEqual(row.status, "to_invoice")
+
+        second = self.generate()
+
+        self.assertEqual(len(second), 1)
+        self.assertEqual(second.invoice_line_ids.mapped("quantity"), [2.0])
+        self.assertAlmostEqual(second.amount_untaxed, 200.0)
+        self.assertEqual(second.postproduction_period, OCT)
+        self.assertAlmostEqual(self.billed_hours(second), 2.0)
+        self.assertFalse(self.free_timesheets())
+        self.assertAlmostEqual(self.hour_line.qty_invoiced, 8.0)
+        self.assertAlmostEqual(self.hour_line.qty_to_invoice, 0.0)
+        row = self.row()
+        self.assertAlmostEqual(row.invoiced_turnover, 800.0)
+        self.assertAlmostEqual(row.delta, 0.0)
+        self.assertEqual(row.status, "invoiced")
+
+    def test_part_of_a_timesheet_is_split_off(self):
+        (timesheet,) = self.log((5, 8.0))
+        invoice = self.invoice_october()
+
+        self.correct(invoice, corrected=6.0)
+
+        timesheets = self.env["account.analytic.line"].search([("so_line", "=", self.hour_line.id)])
+        self.assertEqual(len(timesheets), 2)
+        self.assertAlmostEqual(sum(timesheets.mapped("unit_amount")), 8.0, msg="no hour lost")
+        self.assertAlmostEqual(timesheet.unit_amount, 6.0)
+        self.assertEqual(timesheet.timesheet_invoice_id, invoice)
+        split = timesheets - timesheet
+        self.assertAlmostEqual(split.unit_amount, 2.0)
+        self.assertFalse(split.timesheet_invoice_id)
+        self.assertEqual(
+            (split.date, split.employee_id, split.approval_state),
+            (timesheet.date, timesheet.employee_id, "validated"),
+        )
+        second = self.generate()
+        self.assertEqual(second.invoice_line_ids.mapped("quantity"), [2.0])
+        self.assertEqual(second.sudo().timesheet_ids, split)
+
+    def test_chosen_timesheets_return_and_the_others_stay_billed(self):
+        first, second_day, third, fourth = self.log((5, 2.0), (6, 3.0), (7, 1.0), (8, 2.0))
+        invoice = self.invoice_october()
+        wizard = Form(self.env[WIZARD].with_context(default_move_id=invoice.id))
+        wizard.reason = "Wrong days"
+        with wizard.line_ids.edit(0) as line:
+            self.assertEqual(line.quantity, 8.0)
+            self.assertEqual(line.corrected_quantity, 0.0, "0 by default")
+            line.timesheet_ids.add(first)
+            line.timesheet_ids.add(third)
+            self.assertAlmostEqual(line.corrected_quantity, 5.0, msg="follows the timesheets")
+            self.assertAlmostEqual(line.credited_quantity, 3.0)
+        refund = self.env["account.move"].browse(wizard.save().action_confirm()["res_id"])
+
+        self.assertAlmostEqual(refund.amount_untaxed, 300.0)
+        self.assertEqual(self.free_timesheets(), first | third)
+        self.assertEqual((second_day | fourth).timesheet_invoice_id, invoice)
+        self.assertAlmostEqual(self.hour_line.qty_to_invoice, 3.0)
+        rebill = self.generate()
+        self.assertEqual(rebill.sudo().timesheet_ids, first | third)
+        self.assertAlmostEqual(rebill.amount_untaxed, 300.0)
+
+    def test_write_off_is_never_invoiced_again(self):
+        self.log((5, 2.0), (6, 2.0), (7, 2.0), (8, 2.0))
+        invoice = self.invoice_october()
+
+        refund = self.correct(invoice, corrected=6.0, action="write_off")
+
+        self.assertTrue(refund.invoice_line_ids.postproduction_write_off)
+        self.assertAlmostEqual(refund.amount_untaxed, 200.0)
+        self.assertAlmostEqual(self.hour_line.qty_invoiced, 6.0)
+        self.assertAlmostEqual(self.hour_line.postproduction_qty_written_off, 2.0)
+        self.assertAlmostEqual(self.hour_line.postproduction_amount_written_off, 200.0)
+        self.assertAlmostEqual(self.hour_line.qty_to_invoice, 0.0)
+        self.assertAlmostEqual(self.hour_line.untaxed_amount_to_invoice, 0.0)
+        self.assertNotEqual(self.hour_line.invoice_status, "to invoice")
+        written_off = self.env["account.analytic.line"].search(
+            [("postproduction_written_off", "=", True)]
+        )
+        self.assertEqual(written_off.mapped("date"), [date(2026, 10, 8)])
+        self.assertEqual(written_off.timesheet_invoice_id, invoice, "billed, then written off")
+        self.assertFalse(self.free_timesheets())
+        row = self.row()
+        self.assertAlmostEqual(row.invoiced_turnover, 600.0)
+        self.assertAlmostEqual(row.written_off_turnover, 200.0)
+        self.assertAlmostEqual(row.delta, 0.0)
+        self.assertEqual(row.status, "invoiced")
+        self.assertFalse(self.generate(), "nothing left to invoice in October")
+
+    def test_zero_everywhere_cancels_it_all(self):
+        self.log((5, 4.0), (6, 4.0))
+        invoice = self.invoice_october()
+
+        refund = self.correct(invoice)
+
+        self.assertAlmostEqual(refund.amount_total, invoice.amount_total)
+        self.assertEqual(invoice.payment_state, "reversed")
+        self.assertAlmostEqual(self.hour_line.qty_invoiced, 0.0)
+        self.assertAlmostEqual(self.hour_line.qty_to_invoice, 8.0)
+        self.assertAlmostEqual(sum(self.free_timesheets().mapped("unit_amount")), 8.0)
+        self.assertAlmostEqual(self.row().delta, 800.0)
+        self.assertAlmostEqual(self.generate().amount_untaxed, 800.0)
+
+    def test_credit_note_reset_to_draft_bills_its_timesheets_again(self):
+        self.log((5, 2.0), (6, 2.0))
+        invoice = self.invoice_october()
+        refund = self.correct(invoice, corrected=2.0)
+        self.assertAlmostEqual(self.billed_hours(invoice), 2.0)
+
+        refund.button_draft()
+
+        self.assertAlmostEqual(self.billed_hours(invoice), 4.0)
+        self.assertFalse(self.free_timesheets())
+        refund.action_post()
+        self.assertAlmostEqual(self.billed_hours(invoice), 2.0)
+        self.generate()
+        with self.assertRaises(UserError):
+            refund.button_draft()
+        self.assertEqual(refund.state, "posted")
+
+
+class TestOdooCreditNoteTrap(CorrectionCase):
+    """Odoo's own credit note frees every timesheet of the credited invoice, whatever the
+    quantity it credits: the next invoice would bill the uncredited hours twice."""
+
+    def odoo_credit_note(self, invoice, quantity):
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"reason": "Odoo's own credit note", "journal_id": invoice.journal_id.id})
+        )
+        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        with Form(refund) as form, form.invoice_line_ids.edit(0) as line:
+            line.quantity = quantity
+        refund.action_post()
+        return refund
+
+    def test_partial_credit_note_frees_only_what_it_credits(self):
+        self.log((5, 2.0), (6, 2.0), (7, 2.0), (8, 2.0))
+        invoice = self.invoice_october()
+
+        self.odoo_credit_note(invoice, 2.0)
+
+        self.assertAlmostEqual(self.billed_hours(invoice), 6.0)
+        self.assertAlmostEqual(sum(self.free_timesheets().mapped("unit_amount")), 2.0)
+        second = self.generate()
+        self.assertEqual(second.invoice_line_ids.mapped("quantity"), [2.0], "not 8: no double")
+        self.assertAlmostEqual(self.hour_line.qty_invoiced, 8.0, msg="no hour lost")
+        self.assertAlmostEqual(self.row().delta, 0.0)
+
+    def test_full_credit_note_frees_every_timesheet(self):
+        self.log((5, 4.0), (6, 4.0))
+        invoice = self.invoice_october()
+
+        self.odoo_credit_note(invoice, 8.0)
+
+        self.assertAlmostEqual(sum(self.free_timesheets().mapped("unit_amount")), 8.0)
+        self.assertEqual(self.generate().invoice_line_ids.mapped("quantity"), [8.0])
+
+
+class TestCorrectionRefusals(CorrectionCase):
+    def count_refunds(self):
+        return self.env["account.move"].search_count([("reversed_entry_id", "!=", False)])
+
+    def test_quantity_above_the_invoiced_one_is_refused(self):
+        self.log((5, 8.0))
+        invoice = self.invoice_october()
+        with self.assertRaisesRegex(UserError, "between 0 and the invoiced quantity"):
+            self.correct(invoice, corrected=9.0)
+        self.assertEqual(self.count_refunds(), 0)
+        self.assertEqual(self.billed_hours(invoice), 8.0)
+
+    def test_nothing_to_correct_is_refused(self):
+        self.log((5, 8.0))
+        invoice = self.invoice_october()
+        with self.assertRaisesRegex(UserError, "Nothing to correct"):
+            self.correct(invoice, corrected=8.0)
+        self.assertEqual(self.count_refunds(), 0)
+
+    def test_picked_timesheets_must_match_the_credited_quantity(self):
+        first, _second = self.log((5, 4.0), (6, 4.0))
+        invoice = self.invoice_october()
+        with self.assertRaisesRegex(UserError, "must equal the timesheets picked"):
+            self.correct(invoice, corrected=2.0, timesheets=first)
+        self.assertEqual(self.count_refunds(), 0)
+        self.assertFalse(self.free_timesheets())
+
+    def test_draft_invoice_cannot_be_corrected(self):
+        self.log((5, 8.0))
+        proforma = self.generate()
+        with self.assertRaisesRegex(UserError, "Only a posted customer invoice"):
+            proforma.action_postproduction_correct()
+        with self.assertRaisesRegex(UserError, "Only a posted customer invoice"):
+            self.correct(proforma, corrected=6.0)
+
+
+class TestCorrectionAccess(CorrectionCase):
+    def test_billing_user_corrects(self):
+        self.log((5, 8.0))
+        invoice = self.invoice_october()
+        refund = self.correct(invoice, corrected=6.0, user=self.user_billing)
+        self.assertAlmostEqual(refund.amount_untaxed, 200.0)
+        self.assertEqual(refund.create_uid, self.user_billing)
+
+    def test_plain_employee_is_refused(self):
+        self.log((5, 8.0))
+        invoice = self.invoice_october()
+        with self.assertRaises(AccessError):
+            self.env[WIZARD].with_user(self.user_employee).create(
+                {"move_id": invoice.id, "reason": "No"}
+            )
+        self.assertEqual(self.billed_hours(invoice), 8.0)
+
+    def test_other_company_cannot_correct_our_invoice(self):
+        self.log((5, 8.0))
+        invoice = self.invoice_october()
+        _other, stranger = self.create_other_company_user(
+            "pp_stranger", "account.group_account_invoice"
+        )
+        with self.assertRaises(AccessError):
+            self.env[WIZARD].with_user(stranger).create(
+                {"move_id": invoice.id, "reason": "No"}
+            ).action_confirm()
+        self.assertEqual(self.billed_hours(invoice), 8.0)
