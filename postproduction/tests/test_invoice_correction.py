@@ -346,3 +346,61 @@ class TestCorrectionAccess(CorrectionCase):
                 {"move_id": invoice.id, "reason": "No"}
             ).action_confirm()
         self.assertEqual(self.billed_hours(invoice), 8.0)
+
+
+class TestCorrectionOfInstalments(CorrectionCase):
+    """A schedule order of Acme: an instalment of 4,000 in October."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        fixed_price = cls.env["product.product"].create(
+            {"name": "Website, fixed price", "type": "service", "invoice_policy": "order"}
+        )
+        cls.order = cls.create_order(
+            cls.acme,
+            postproduction_mode="schedule",
+            project_id=cls.project.id,
+            order_line=[
+                Command.create(
+                    {
+                        "product_id": fixed_price.id,
+                        "price_unit": 10000.0,
+                        "tax_id": [Command.clear()],
+                    }
+                )
+            ],
+        )
+        cls.instalment = cls.env["postproduction.schedule"].create(
+            {"order_id": cls.order.id, "date": date(2026, 10, 31), "name": "1/2", "amount": 4000}
+        )
+
+    def test_instalment_returns_whole(self):
+        invoice = self.invoice_october()
+        self.assertAlmostEqual(invoice.amount_untaxed, 4000.0)
+        self.assertEqual((self.instalment.state, self.instalment.move_id), ("invoiced", invoice))
+
+        self.correct(invoice)
+
+        self.assertEqual(self.instalment.state, "to_invoice")
+        self.assertFalse(self.instalment.move_id)
+        again = self.generate()
+        self.assertAlmostEqual(again.amount_untaxed, 4000.0)
+        self.assertEqual(self.instalment.move_id, again)
+
+    def test_part_of_an_instalment_cannot_return(self):
+        invoice = self.invoice_october()
+        quantity = invoice.invoice_line_ids.quantity
+        with self.assertRaisesRegex(UserError, "return to invoice whole"):
+            self.correct(invoice, corrected=quantity / 2)
+        self.assertEqual(self.instalment.move_id, invoice)
+
+    def test_part_of_an_instalment_can_be_written_off(self):
+        invoice = self.invoice_october()
+        quantity = invoice.invoice_line_ids.quantity
+        refund = self.correct(invoice, corrected=quantity / 2, action="write_off")
+        self.assertAlmostEqual(refund.amount_untaxed, 2000.0)
+        self.assertEqual(self.instalment.move_id, invoice, "still invoiced")
+        row = self.row()
+        self.assertAlmostEqual(row.written_off_turnover, 2000.0)
+        self.assertAlmostEqual(row.delta, 0.0)
