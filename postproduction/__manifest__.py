@@ -41,6 +41,7 @@
         "views/postproduction_invoice_run_views.xml",
         "views/res_partner_views.xml",
         "wizards/postproduction_invoice_unlock_wizard_views.xml",
+        "wizards/postproduction_invoice_add_lines_wizard_views.xml",
         "wizards/postproduction_invoice_correction_wizard_views.xml",
         "report/report_invoice_document.xml",
         "report/report_activity_statement.xml",

@@ -9,3 +9,4 @@ from . import test_turnover_browser
 from . import test_invoice_advance
 from . import test_invoice_documents
 from . import test_invoice_correction
+from . import test_invoice_add_lines

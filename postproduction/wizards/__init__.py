@@ -4,3 +4,4 @@ from . import postproduction_financial_document_date_wizard
 from . import postproduction_generate_wizard
 from . import postproduction_invoice_unlock_wizard
 from . import postproduction_invoice_correction_wizard
+from . import postproduction_invoice_add_lines_wizard
