@@ -9,6 +9,7 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
+    "uninstall_hook": "uninstall_hook",
     # sale_timesheet: order lines delivered from timesheets; sale_expense: re-invoiced
     # expenses; project_purchase: vendor bills on projects; sale_management: the
     # Sales app's menus and order templates the accountants work in.

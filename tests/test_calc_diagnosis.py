@@ -144,3 +144,16 @@ def test_row_id_refuses_ids_out_of_range():
         turnover_key.row_id(date(2026, 1, 1), 1 << 20, 1)
     with pytest.raises(ValueError):
         turnover_key.row_id(date(1949, 12, 1), 1, 1)
+
+
+def test_written_off_quantity_closes_the_delta():
+    # 800 produced and invoiced, then 200 credited as written off: invoiced is net (600)
+    facts = make_facts(production=800.0, invoiced=600.0, written_off=200.0, invoice_line_count=2)
+    assert facts["abs_delta"] == 0.0
+    assert diagnose(facts) == "invoiced"
+
+
+def test_credit_note_not_written_off_leaves_a_delta():
+    facts = make_facts(production=800.0, invoiced=600.0, invoice_line_count=2)
+    assert facts["abs_delta"] == 200.0
+    assert diagnose(facts) == "to_invoice"

@@ -21,8 +21,9 @@ Precedence, and why:
 5. ``timesheets_pending``: timesheets of the month are not validated while the company
    invoices validated timesheets only (schedule orders do not depend on timesheets).
    This comes before ``invoiced``: pending days are still to be validated and billed.
-6. ``invoiced``: invoices (draft or posted) exist, production equals invoicing to
-   within half a cent and no down payment of the month waits to be deducted.
+6. ``invoiced``: invoices (draft or posted) exist, production equals invoicing (plus
+   what credit notes wrote off) to within half a cent and no down payment of the month
+   waits to be deducted.
 7. ``nothing_to_invoice``: the month produced nothing to value and no down payment of
    the month waits to be deducted (else the final invoice is a credit note of it).
 8. ``to_invoice``: anything else: the row is ready to be invoiced.
@@ -130,8 +131,12 @@ RULES = (
 STATUSES = tuple(rule.status for rule in RULES)
 
 
-def make_facts(production=0.0, invoiced=0.0, **facts):
+def make_facts(production=0.0, invoiced=0.0, written_off=0.0, **facts):
     """The facts of a row, with the derived ``abs_delta`` and ``abs_production``.
+
+    The delta is what remains to invoice: ``production - invoiced - written_off``
+    (``invoiced`` is net of every credit note, ``written_off`` the part of them that wrote
+    quantities off).
 
     Unknown names raise ``ValueError``; missing facts take their default.
     """
@@ -141,7 +146,7 @@ def make_facts(production=0.0, invoiced=0.0, **facts):
     values = dict(FACTS)
     values.update(facts)
     values["mode"] = values["mode"] or ""
-    values["abs_delta"] = abs(production - invoiced)
+    values["abs_delta"] = abs(production - invoiced - written_off)
     values["abs_production"] = abs(production)
     return values
 

@@ -37,15 +37,15 @@ STATUS_ICONS = {
 }
 
 #: Indexes that let the month asked for reach the scans (same expressions as the views):
-#: a month's timesheets are read from the first one alone (an index-only scan), the
-#: expenses and vendor bills from the second, the invoices billing it from the third.
+#: the timesheets of a project's month (a row's button, the groups a delivery boundary
+#: cuts) are read from the first one alone (an index-only scan), the expenses and vendor
+#: bills of a month from the second, the invoices billing it from the third.
 INDEXES = [
     (
-        "postproduction_aal_timesheet_month_idx",
+        "postproduction_aal_timesheet_project_month_idx",
         "account_analytic_line",
-        "(date_trunc('month', date::timestamp)::date)",
-        "project_id, employee_id, date, so_line, product_uom_id, approval_state, company_id, "
-        "unit_amount",
+        "(date_trunc('month', date::timestamp)::date), project_id, employee_id",
+        "date, so_line, product_uom_id, approval_state, company_id, unit_amount",
         "project_id IS NOT NULL",
     ),
     (
@@ -66,6 +66,23 @@ INDEXES = [
 ]
 
 
+#: The column types ``web_search_read`` formats itself (as ``web_read`` does).
+_PLAIN_TYPES = {
+    "boolean",
+    "char",
+    "date",
+    "float",
+    "integer",
+    "many2one",
+    "monetary",
+    "selection",
+    "text",
+}
+
+#: Indexes of earlier versions, replaced by the ones above.
+OLD_INDEXES = ["postproduction_aal_timesheet_month_idx"]
+
+
 class PostproductionTurnover(models.Model):
     """The dashboard: production and invoiced turnover per project, order and month.
 
@@ -80,6 +97,89 @@ class PostproductionTurnover(models.Model):
     _auto = False
     _order = "period desc, partner_name, project_name, order_name, id"
     _rec_name = "period"
+    # what the view reads: the ORM writes pending changes of these before querying it
+    _depends = {
+        "account.analytic.line": [
+            "account_id",
+            "amount",
+            "approval_state",
+            "company_id",
+            "date",
+            "employee_id",
+            "move_line_id",
+            "product_id",
+            "product_uom_id",
+            "project_id",
+            "so_line",
+            "unit_amount",
+        ],
+        "account.move": [
+            "company_id",
+            "date",
+            "invoice_date",
+            "move_type",
+            "postproduction_period",
+            "state",
+        ],
+        "account.move.line": [
+            "display_type",
+            "expense_id",
+            "move_id",
+            "postproduction_write_off",
+            "price_subtotal",
+            "sale_line_ids",
+        ],
+        "hr.employee": ["name"],
+        "postproduction.delivery": [
+            "active",
+            "correlation_status",
+            "daily_rate",
+            "date_end",
+            "date_start",
+            "employee_id",
+            "kind",
+            "name",
+            "product_id",
+            "project_id",
+            "sale_line_id",
+            "sale_order_ids",
+            "state",
+        ],
+        "postproduction.schedule": ["amount", "date", "move_id", "order_id"],
+        "postproduction.turnover.note": ["note", "order_id", "period", "project_id"],
+        "product.product": ["product_tmpl_id"],
+        "product.template": ["expense_policy", "list_price", "name"],
+        "project.project": [
+            "account_id",
+            "allow_billable",
+            "company_id",
+            "name",
+            "partner_id",
+            "postproduction_type_id",
+        ],
+        "res.company": ["currency_id", "postproduction_validated_timesheets_only"],
+        "res.partner": ["complete_name"],
+        "sale.order": [
+            "company_id",
+            "currency_id",
+            "name",
+            "partner_id",
+            "postproduction_mode",
+            "project_id",
+            "state",
+        ],
+        "sale.order.line": [
+            "discount",
+            "invoice_lines",
+            "is_expense",
+            "order_id",
+            "postproduction_advance_period",
+            "price_unit",
+            "product_uom",
+            "project_id",
+        ],
+        "uom.uom": ["category_id", "factor"],
+    }
 
     period = fields.Date(string="Month", readonly=True, help="First day of the month.")
     project_id = fields.Many2one("project.project", readonly=True)
@@ -105,8 +205,19 @@ class PostproductionTurnover(models.Model):
     purchase_turnover = fields.Monetary(string="Purchases", readonly=True)
     schedule_turnover = fields.Monetary(string="Schedule", readonly=True)
     production_turnover = fields.Monetary(string="Production", readonly=True)
-    invoiced_turnover = fields.Monetary(string="Invoiced", readonly=True)
-    delta = fields.Monetary(readonly=True, help="Production minus invoiced.")
+    invoiced_turnover = fields.Monetary(
+        string="Invoiced",
+        readonly=True,
+        help="What invoices (draft or posted) bill for the month, net of every credit note, "
+        "written-off ones included.",
+    )
+    written_off_turnover = fields.Monetary(
+        string="Written off",
+        readonly=True,
+        help="Untaxed amount of the credit note lines flagged as written off (the "
+        "non-chargeable quantity of a corrective invoice) for the month.",
+    )
+    delta = fields.Monetary(readonly=True, help="Production minus invoiced minus written off.")
     advanced_turnover = fields.Monetary(
         string="Advanced",
         readonly=True,
@@ -149,19 +260,38 @@ class PostproductionTurnover(models.Model):
 
     # ------------------------------------------------------------------ view
     def init(self):
+        """Create the views, and rebuild the timesheet sums they read (with their triggers)."""
+        self.env.flush_all()
         cr = self.env.cr
+        tools.drop_view_if_exists(cr, self._table)
+        tools.drop_view_if_exists(cr, turnover_sql.DELIVERY_VIEW)  # of earlier versions
         views = (
-            (turnover_sql.DELIVERY_VIEW, SQL(turnover_sql.DELIVERY_QUERY)),
             (turnover_sql.LINE_VIEW, SQL(turnover_sql.LINE_QUERY)),
             (turnover_sql.ACTIVITY_VIEW, SQL(turnover_sql.ACTIVITY_QUERY)),
             (self._table, turnover_sql.turnover_query()),
         )
         for view, _body in reversed(views):
             tools.drop_view_if_exists(cr, view)
+        for statement in turnover_sql.timesheet_month_ddl():
+            cr.execute(SQL(statement))
         for view, body in views:
             cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(view), body))
         self._create_indexes()
         self._check_id_range()
+
+    @api.model
+    def _drop_timesheet_month(self):
+        """Remove the views, the timesheet sums, their triggers and function (uninstall)."""
+        views = (
+            self._table,
+            turnover_sql.ACTIVITY_VIEW,
+            turnover_sql.LINE_VIEW,
+            turnover_sql.DELIVERY_VIEW,
+        )
+        for view in views:
+            tools.drop_view_if_exists(self.env.cr, view)
+        for statement in turnover_sql.timesheet_month_drop():
+            self.env.cr.execute(SQL(statement))
 
     def _check_id_range(self):
         """Warn when project or order ids outgrow what a row id can hold."""
@@ -181,6 +311,8 @@ class PostproductionTurnover(models.Model):
 
     def _create_indexes(self):
         cr = self.env.cr
+        for name in OLD_INDEXES:
+            cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
         for name, table, expression, include, where in INDEXES:
             if tools.index_exists(cr, name):
                 continue
@@ -199,18 +331,86 @@ class PostproductionTurnover(models.Model):
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None):
         self._disable_jit()
+        self.env.flush_all()
         return super()._search(self._with_months_of_ids(domain), offset, limit, order)
+
+    def _fetch_query(self, query, fields):
+        # The view reads the tables of other models: what is still pending in the
+        # cache (a timesheet just validated, an invoice just posted) must reach them.
+        self.env.flush_all()
+        return super()._fetch_query(query, fields)
 
     @api.model
     def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
-        """Fetch every column with the rows it finds.
+        """Fetch the company with the columns asked for.
 
-        A column read later (the company for the record rules, a field a button needs)
-        would compute the view again; reading them all at once costs nothing more in SQL.
+        The record rules read the company of the rows; fetched later, it would compute
+        the view again.
         """
         if field_names:
-            field_names = {*field_names, *(name for name, f in self._fields.items() if f.store)}
+            field_names = {*field_names, "company_id"}
         return super().search_fetch(domain, field_names, offset, limit, order)
+
+    @api.model
+    @api.readonly
+    def web_search_read(
+        self, domain, specification, offset=0, limit=None, order=None, count_limit=None
+    ):
+        """The list's rows, read in one query and formatted as ``web_read`` formats them.
+
+        A month is a few thousand rows of some thirty columns: putting them in the cache
+        and reading them back record by record (``search_fetch``, then ``web_read`` and
+        its record rules evaluated in Python) would cost more than computing them. The
+        record rules apply in SQL (``_search``), the access to each field is checked
+        (``_field_to_sql``). A specification this method does not cover (a relation's
+        fields, a context) goes to the ORM.
+        """
+        fields_ = [self._fields.get(name) for name in specification]
+        if not all(
+            field and self._is_listed_plainly(field, specification[field.name]) for field in fields_
+        ):
+            return super().web_search_read(domain, specification, offset, limit, order, count_limit)
+        query = self._search(domain, offset=offset, limit=limit, order=order or self._order)
+        if query.is_empty():
+            return self._format_web_search_read_results(domain, [], offset, limit, count_limit)
+        rows = self.env.execute_query(
+            query.select(
+                SQL.identifier(self._table, "id"),
+                *(self._field_to_sql(self._table, field.name, query) for field in fields_),
+            )
+        )
+        if not rows:
+            return self._format_web_search_read_results(domain, [], offset, limit, count_limit)
+        ids, *columns = zip(*rows, strict=True)
+        values = [
+            self._read_column(field, specification[field.name], column)
+            for field, column in zip(fields_, columns, strict=True)
+        ]
+        names = ["id", *(field.name for field in fields_)]
+        records = [dict(zip(names, row, strict=True)) for row in zip(ids, *values, strict=True)]
+        return self._format_web_search_read_results(domain, records, offset, limit, count_limit)
+
+    @api.model
+    def _is_listed_plainly(self, field, spec):
+        """Whether ``web_search_read`` formats ``field`` itself (``spec``: its part)."""
+        if not field.store or not field.column_type or field.type not in _PLAIN_TYPES:
+            return False
+        if field.type != "many2one":
+            return not spec
+        return set(spec) <= {"fields"} and set(spec.get("fields", {})) <= {"display_name"}
+
+    def _read_column(self, field, spec, column):
+        """The ``column`` of ``field``'s values as ``web_read`` returns them."""
+        if field.type == "many2one":
+            if "fields" not in spec:
+                return [value or False for value in column]
+            records = {value: {"id": value} for value in column if value}
+            if "display_name" in spec["fields"]:
+                for record in self.env[field.comodel_name].browse(records).sudo():
+                    records[record.id]["display_name"] = record.display_name
+            return [records[value] if value else False for value in column]
+        to_record, to_read = field.convert_to_record, field.convert_to_read
+        return [to_read(to_record(value, self), self, False) for value in column]
 
     @api.model
     def _disable_jit(self):
@@ -371,6 +571,7 @@ class PostproductionTurnover(models.Model):
         return diagnosis.make_facts(
             production=self.production_turnover,
             invoiced=self.invoiced_turnover,
+            written_off=self.written_off_turnover,
             no_order_count=self.no_order_count,
             multiple_orders_count=self.multiple_orders_count,
             partial_correlation=self.partial_correlation,
@@ -480,7 +681,7 @@ class PostproductionTurnover(models.Model):
         )
         move_ids = {
             move_id
-            for kind in ("invoice", "advance", "deduction")
+            for kind in ("invoice", "write_off", "advance", "deduction")
             for move_id in self._activity_ids(kind, "move_id")
         }
         action["domain"] = [("id", "in", sorted(move_ids))]
@@ -543,6 +744,7 @@ class PostproductionTurnover(models.Model):
             (self.env._("Schedule"), lambda r: r.schedule_turnover, "money"),
             (self.env._("Production"), lambda r: r.production_turnover, "money"),
             (self.env._("Invoiced"), lambda r: r.invoiced_turnover, "money"),
+            (self.env._("Written off"), lambda r: r.written_off_turnover, "money"),
             (self.env._("Delta"), lambda r: r.delta, "delta"),
             (self.env._("Advanced"), lambda r: r.advanced_turnover, "money"),
             (self.env._("Regularisation"), lambda r: r.regularisation, "money"),

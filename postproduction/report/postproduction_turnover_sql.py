@@ -29,6 +29,8 @@ from ..calc import diagnosis, turnover_key
 DELIVERY_VIEW = "postproduction_turnover_delivery"
 LINE_VIEW = "postproduction_turnover_line"
 ACTIVITY_VIEW = "postproduction_turnover_activity"
+#: The sums of the timesheet lines per group, kept by triggers (``timesheet_month_ddl``).
+TIMESHEET_MONTH_TABLE = "postproduction_timesheet_month"
 
 #: The month of an analytic line; the indexes ``postproduction_aal_*_month_idx`` match it.
 ANALYTIC_MONTH = "date_trunc('month', al.date::timestamp)::date"
@@ -39,37 +41,15 @@ INVOICE_MONTH = (
     "::date"
 )
 
-# Units and order lines with their factor and net price in float8, converted once per unit
-# or line rather than once per timesheet line (``OFFSET 0`` keeps PostgreSQL from pulling
-# the conversion up into the join, where it would run for every timesheet line).
+# The units with their factor in float8, converted once per unit rather than once per row
+# (``OFFSET 0`` keeps PostgreSQL from pulling the conversion up into the joins).
 _UOM = "(SELECT id, category_id, factor::float8 AS factor FROM uom_uom OFFSET 0)"
-_ORDER_LINE = """(SELECT l.id, l.order_id, l.product_uom, l.project_id, l.is_expense,
-                         (l.price_unit * (1 - COALESCE(l.discount, 0) / 100))::float8 AS price,
-                         lu.factor::float8 AS uom_factor, lu.category_id AS uom_category_id
-                    FROM sale_order_line l
-                    LEFT JOIN uom_uom lu ON lu.id = l.product_uom
-                  OFFSET 0)"""
 
 
 def _uom_factor(xmlid):
     return f"""(SELECT u.factor::float8 FROM uom_uom u
                   JOIN ir_model_data imd ON imd.res_id = u.id AND imd.model = 'uom.uom'
                  WHERE imd.module = 'uom' AND imd.name = '{xmlid}')"""
-
-
-DELIVERY_QUERY = f"""
-    SELECT d.id, d.kind, d.project_id, d.employee_id, d.product_id,
-           d.date_start, d.date_end, d.daily_rate::float8 AS daily_rate, d.sale_line_id,
-           r.order_id, COALESCE(r.order_count, 0) AS order_count,
-           sol.price AS line_price, sol.uom_factor AS line_uom_factor,
-           sol.uom_category_id AS line_uom_category_id
-      FROM postproduction_delivery d
-      LEFT JOIN (SELECT delivery_id, MIN(order_id) AS order_id, COUNT(*) AS order_count
-                   FROM postproduction_delivery_sale_order_rel
-                  GROUP BY delivery_id) r ON r.delivery_id = d.id
-      LEFT JOIN {_ORDER_LINE} sol ON sol.id = d.sale_line_id AND r.order_count = 1
-     WHERE d.state != 'draft' AND d.active
-"""
 
 
 def _order_project(order):
@@ -100,54 +80,276 @@ def _correlation(delivery):
 # A timesheet belongs to the delivery of its consultant on its project covering its date;
 # without one, to its order line (standard Odoo). This attribution is shared by the lines
 # (for the buttons) and by the groups summed for the dashboard.
-_TIMESHEET_ATTRIBUTION = """
-      FROM account_analytic_line al
-      LEFT JOIN (SELECT id, project_id, employee_id, date_start, date_end
-                   FROM postproduction_delivery
-                  WHERE kind = 'resource' AND state != 'draft' AND active) da
-             ON da.project_id = al.project_id
-            AND da.employee_id = al.employee_id
-            AND al.date BETWEEN da.date_start AND da.date_end
-     WHERE al.project_id IS NOT NULL
-"""
+_RESOURCE_DELIVERY = """(SELECT id, project_id, employee_id, date_start, date_end,
+                                 sale_line_id, daily_rate
+                            FROM postproduction_delivery
+                           WHERE kind = 'resource' AND state != 'draft' AND active)"""
+_LINE_DELIVERY = f"""
+      LEFT JOIN {_RESOURCE_DELIVERY} da
+             ON da.project_id = al.project_id AND da.employee_id = al.employee_id
+            AND al.date BETWEEN da.date_start AND da.date_end"""
+# What the valuation needs of a timesheet (or group) ``{source}`` attributed to ``da``.
+_ATTRIBUTED = """da.id AS delivery_id, da.sale_line_id AS delivery_line_id, da.daily_rate,
+                 CASE WHEN da.id IS NULL THEN NULLIF({source}.so_line, 0) END AS sale_line_id,
+                 NULLIF({source}.product_uom_id, 0) AS product_uom_id,
+                 {source}.approval_state, {source}.company_id"""
 
-# The lines are first summed per (project, delivery or order line, unit, approval, month):
-# one hash aggregate over integer keys, before any valuation.
+# The key of a group, from a line ``r``: no column is NULL, so that one unique index
+# (any PostgreSQL version) finds a group again; 0 stands for no consultant, order line or
+# unit (``company_id`` and ``approval_state`` are required, ``date`` too).
+_GROUP_KEY = {
+    "period": "date_trunc('month', {r}.date::timestamp)::date",
+    "project_id": "{r}.project_id",
+    "employee_id": "COALESCE({r}.employee_id, 0)",
+    "so_line": "COALESCE({r}.so_line, 0)",
+    "product_uom_id": "COALESCE({r}.product_uom_id, 0)",
+    "approval_state": "{r}.approval_state",
+    "company_id": "{r}.company_id",
+}
+# The dashboard does not read a month's timesheet lines: it reads their sums per
+# (project, consultant, order line, unit, approval, company, month), kept up to date by
+# triggers in ``TIMESHEET_MONTH_TABLE`` (see ``timesheet_month_ddl``), with the first and
+# last date of each group's lines. A group whose dates no delivery boundary cuts (no
+# delivery of its consultant on its project starts or ends strictly inside them) belongs
+# as a whole to the deliveries covering its first date, exactly as each of its lines
+# would; the lines of the rare groups a boundary cuts are read one by one.
+_CUT_BY_A_DELIVERY = f"""EXISTS (
+    SELECT 1 FROM {_RESOURCE_DELIVERY} cd
+     WHERE cd.project_id = g.project_id AND cd.employee_id = g.employee_id
+       AND ((cd.date_start > g.date_first AND cd.date_start <= g.date_last)
+            OR (cd.date_end >= g.date_first AND cd.date_end < g.date_last)))"""
+
+# The groups no boundary cuts, and the lines of those it cuts, with their attribution.
 TIMESHEET_GROUP_QUERY = f"""
-    SELECT al.project_id, da.id AS delivery_id,
-           CASE WHEN da.id IS NULL THEN al.so_line END AS sale_line_id,
-           al.product_uom_id, al.approval_state, {ANALYTIC_MONTH} AS period,
-           MIN(al.company_id) AS company_id, SUM(al.unit_amount) AS hours,
-           COUNT(*) AS line_count
-      {_TIMESHEET_ATTRIBUTION}
-     GROUP BY al.project_id, da.id, CASE WHEN da.id IS NULL THEN al.so_line END,
-              al.product_uom_id, al.approval_state, {ANALYTIC_MONTH}
+    SELECT g.project_id, g.period, {_ATTRIBUTED.format(source="g")},
+           g.hours::float8 AS hours, g.line_count
+      FROM {TIMESHEET_MONTH_TABLE} g
+      LEFT JOIN {_RESOURCE_DELIVERY} da
+             ON da.project_id = g.project_id AND da.employee_id = g.employee_id
+            AND g.date_first BETWEEN da.date_start AND da.date_end
+     WHERE NOT {_CUT_BY_A_DELIVERY}
+    UNION ALL
+    SELECT al.project_id, g.period, {_ATTRIBUTED.format(source="al")},
+           COALESCE(al.unit_amount, 0) AS hours, 1 AS line_count
+      FROM (SELECT {", ".join(f"g.{name}" for name in _GROUP_KEY)}
+              FROM {TIMESHEET_MONTH_TABLE} g
+             WHERE {_CUT_BY_A_DELIVERY}
+             GROUP BY {", ".join(f"g.{name}" for name in _GROUP_KEY)}) g
+      JOIN account_analytic_line al
+        ON {ANALYTIC_MONTH} = g.period AND al.project_id = g.project_id
+       AND al.employee_id = g.employee_id AND COALESCE(al.so_line, 0) = g.so_line
+       AND COALESCE(al.product_uom_id, 0) = g.product_uom_id
+       AND al.approval_state = g.approval_state AND al.company_id = g.company_id
+      {_LINE_DELIVERY}
 """
 
+# ---------------------------------------------------------------- the timesheet sums
+_TIMESHEET_MONTH_FUNCTION = "postproduction_timesheet_month_sync"
+_TIMESHEET_MONTH_TRIGGERS = {
+    "INSERT": "REFERENCING NEW TABLE AS new_rows",
+    "UPDATE": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    "DELETE": "REFERENCING OLD TABLE AS old_rows",
+}
 
-def _quantity(hours, line):
-    """``hours`` in the unit of the order line ``line`` (unchanged across categories)."""
-    return f"""CASE WHEN {line}_uom_category_id = tu.category_id
-                    THEN {hours} / {_HOUR_FACTOR} * {line}_uom_factor
+# The columns of a line that its group and sums depend on.
+_LINE_COLUMNS = (
+    "date",
+    "project_id",
+    "employee_id",
+    "so_line",
+    "product_uom_id",
+    "approval_state",
+    "company_id",
+    "unit_amount",
+)
+
+
+def _group_sums(rows, sign="1"):
+    """``SELECT`` the group sums of the lines of ``rows`` (a table, alias ``r``)."""
+    keys = ", ".join(expression.format(r="r") for expression in _GROUP_KEY.values())
+    columns = ", ".join(
+        f"{expression.format(r='r')} AS {name}" for name, expression in _GROUP_KEY.items()
+    )
+    return f"""
+        SELECT {columns}, MIN(r.date), MAX(r.date),
+               SUM({sign} * COALESCE(r.unit_amount, 0)::numeric), SUM({sign})
+          FROM {rows} r
+         WHERE r.project_id IS NOT NULL
+         GROUP BY {keys}"""
+
+
+def _add_to_groups(rows, removes=True):
+    """Add the signed sums of ``rows`` (with a ``sign`` column) to the groups.
+
+    When lines may go (``removes``), the groups left without line are deleted.
+    """
+    names = ", ".join(_GROUP_KEY)
+    insert = f"""
+        INSERT INTO {TIMESHEET_MONTH_TABLE} AS t
+               ({names}, date_first, date_last, hours, line_count)
+        {_group_sums(rows, "r.sign")}
+         ORDER BY {names}
+        ON CONFLICT ({names}) DO UPDATE
+           SET date_first = LEAST(t.date_first, EXCLUDED.date_first),
+               date_last = GREATEST(t.date_last, EXCLUDED.date_last),
+               hours = t.hours + EXCLUDED.hours,
+               line_count = t.line_count + EXCLUDED.line_count;"""
+    if not removes:
+        return insert
+    return f"""{insert}
+        DELETE FROM {TIMESHEET_MONTH_TABLE} t
+         USING (SELECT DISTINCT {", ".join(_GROUP_KEY[name].format(r="r") for name in _GROUP_KEY)}
+                  FROM {rows} r WHERE r.project_id IS NOT NULL AND r.sign < 0) k ({names})
+         WHERE t.line_count = 0
+           AND {" AND ".join(f"t.{name} = k.{name}" for name in _GROUP_KEY)};"""
+
+
+def _changed(old, new):
+    """Whether the line ``old`` became ``new`` in another group or with other hours."""
+    return " OR ".join(
+        f"{old}.{column} IS DISTINCT FROM {new}.{column}" for column in _LINE_COLUMNS
+    )
+
+
+_LINES = ", ".join(f"r.{column}" for column in _LINE_COLUMNS)
+
+
+# The lines an update moves: subtracted as they were, added as they are.
+_UPDATED_LINES = f"""(
+    SELECT {_LINES}, 1 AS sign FROM new_rows r JOIN old_rows o ON o.id = r.id
+     WHERE {_changed("o", "r")}
+    UNION ALL
+    SELECT {_LINES}, -1 AS sign FROM old_rows r JOIN new_rows n ON n.id = r.id
+     WHERE {_changed("r", "n")})"""
+
+
+def timesheet_month_ddl():
+    """The table of the timesheet sums, the triggers that keep it, and its backfill.
+
+    Statement-level triggers with transition tables on ``account_analytic_line`` add the
+    lines inserted, subtract the lines deleted, and move the lines whose group or hours an
+    update changes; a group whose last line goes is deleted. The triggers see every
+    write, through the ORM or not, and roll back with it. The first and last dates of a
+    group only widen when lines go: a wider range can only send more groups to the
+    line-by-line reading, never change a sum. Returns a list of SQL statements: the
+    table is dropped and rebuilt from the lines (the views that read it must be dropped
+    first).
+    """
+    names = ", ".join(_GROUP_KEY)
+    function = f"""
+        CREATE OR REPLACE FUNCTION {_TIMESHEET_MONTH_FUNCTION}() RETURNS trigger
+        LANGUAGE plpgsql AS $body$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                {_add_to_groups(f"(SELECT {_LINES}, 1 AS sign FROM new_rows r)", removes=False)}
+            ELSIF TG_OP = 'DELETE' THEN
+                {_add_to_groups(f"(SELECT {_LINES}, -1 AS sign FROM old_rows r)")}
+            ELSIF TG_OP = 'UPDATE' THEN
+                {_add_to_groups(_UPDATED_LINES)}
+            ELSIF TG_OP = 'TRUNCATE' THEN
+                TRUNCATE {TIMESHEET_MONTH_TABLE};
+            END IF;
+            RETURN NULL;
+        END
+        $body$"""
+    statements = [
+        f"DROP TABLE IF EXISTS {TIMESHEET_MONTH_TABLE}",
+        f"""CREATE TABLE {TIMESHEET_MONTH_TABLE} (
+                period date NOT NULL,
+                project_id integer NOT NULL,
+                employee_id integer NOT NULL,
+                so_line integer NOT NULL,
+                product_uom_id integer NOT NULL,
+                approval_state varchar NOT NULL,
+                company_id integer NOT NULL,
+                date_first date NOT NULL,
+                date_last date NOT NULL,
+                hours numeric NOT NULL,
+                line_count bigint NOT NULL)""",
+        f"""CREATE UNIQUE INDEX {TIMESHEET_MONTH_TABLE}_key_idx
+                ON {TIMESHEET_MONTH_TABLE} ({names})""",
+        function,
+    ]
+    for operation, referencing in _TIMESHEET_MONTH_TRIGGERS.items():
+        trigger = f"{TIMESHEET_MONTH_TABLE}_{operation.lower()}"
+        statements += [
+            f"DROP TRIGGER IF EXISTS {trigger} ON account_analytic_line",
+            f"""CREATE TRIGGER {trigger} AFTER {operation} ON account_analytic_line
+                {referencing} FOR EACH STATEMENT
+                EXECUTE FUNCTION {_TIMESHEET_MONTH_FUNCTION}()""",
+        ]
+    trigger = f"{TIMESHEET_MONTH_TABLE}_truncate"
+    statements += [
+        f"DROP TRIGGER IF EXISTS {trigger} ON account_analytic_line",
+        f"""CREATE TRIGGER {trigger} AFTER TRUNCATE ON account_analytic_line
+            FOR EACH STATEMENT EXECUTE FUNCTION {_TIMESHEET_MONTH_FUNCTION}()""",
+        f"""INSERT INTO {TIMESHEET_MONTH_TABLE}
+                   ({names}, date_first, date_last, hours, line_count)
+            {_group_sums("account_analytic_line")}""",
+        f"ANALYZE {TIMESHEET_MONTH_TABLE}",
+    ]
+    return statements
+
+
+def timesheet_month_drop():
+    """The statements that remove the table, its triggers and their function."""
+    triggers = [*_TIMESHEET_MONTH_TRIGGERS, "TRUNCATE"]
+    return [
+        *(
+            f"DROP TRIGGER IF EXISTS {TIMESHEET_MONTH_TABLE}_{operation.lower()} "
+            "ON account_analytic_line"
+            for operation in triggers
+        ),
+        f"DROP FUNCTION IF EXISTS {_TIMESHEET_MONTH_FUNCTION}()",
+        f"DROP TABLE IF EXISTS {TIMESHEET_MONTH_TABLE} CASCADE",
+    ]
+
+
+def _quantity(hours, line_uom):
+    """``hours`` in the unit ``line_uom`` of an order line (unchanged across categories)."""
+    return f"""CASE WHEN {line_uom}.category_id = tu.category_id
+                    THEN {hours} / {_HOUR_FACTOR} * {line_uom}.factor
                     ELSE {hours} END"""
 
 
+def _net_price(line):
+    """The net unit price of the order line ``line``, in float8 (NULL without line).
+
+    The discount is applied in ``numeric`` before the conversion, skipped when there is
+    none (most lines: the same value for less work).
+    """
+    return f"""CASE WHEN COALESCE({line}.discount, 0) = 0 THEN {line}.price_unit::float8
+                    ELSE ({line}.price_unit * (1 - {line}.discount / 100))::float8 END"""
+
+
 # Hours (in the timesheet's unit, hours when it has none) converted through the factors
-# of the units: 12 h at 8 h a day make 1.5 days. Valued on the order line (in its unit,
-# at its net price), else at the delivery's daily rate. Whether the company values only
-# validated timesheets is applied when summing (``approval_state`` is kept).
-_HOUR_FACTOR = f"COALESCE(tu.factor, {_uom_factor('product_uom_hour')})"
-_TIMESHEET_DAYS = f"t.hours / {_HOUR_FACTOR} * {_uom_factor('product_uom_day')}"
-_TIMESHEET_ORDER = """CASE WHEN d.id IS NULL THEN ts.order_id
-                           WHEN d.order_count = 1 THEN d.order_id END"""
-_TIMESHEET_CORRELATION = f"""CASE WHEN d.id IS NULL AND ts.id IS NULL THEN 'no_order'
-                                  ELSE {_correlation("d")} END"""
+# of the units: 12 h at 8 h a day make 1.5 days. Valued on the order line of the delivery
+# (in its unit, at its net price) when it has one order, else at the delivery's daily
+# rate, else on the timesheet's order line. Whether the company values only validated
+# timesheets is applied when summing (``approval_state`` is kept). Prices and factors are
+# converted after the joins, for the few groups or lines joined only.
+_HOUR_FACTOR = "COALESCE(tu.factor, uf.hour_factor)"
+_TIMESHEET_DAYS = f"t.hours / {_HOUR_FACTOR} * uf.day_factor"
+_TIMESHEET_ORDER = """CASE WHEN t.delivery_id IS NULL THEN ts.order_id
+                           WHEN r.order_count = 1 THEN r.order_id END"""
+_TIMESHEET_CORRELATION = """CASE WHEN t.delivery_id IS NULL AND ts.id IS NULL THEN 'no_order'
+                                 WHEN t.delivery_id IS NULL OR r.order_count = 1 THEN 'ok'
+                                 WHEN r.order_count IS NULL THEN 'no_order'
+                                 ELSE 'multiple_orders' END"""
+# ``r``: the orders of the timesheet's delivery; ``dl``/``dlu`` the delivery's order line
+# and its unit (when it has one order); ``ts``/``tsu`` the timesheet's order line and unit
+# (without delivery); ``tu`` the timesheet's unit.
 _TIMESHEET_VALUATION = f"""
-      LEFT JOIN {DELIVERY_VIEW} d ON d.id = t.delivery_id
-      LEFT JOIN (SELECT l.id, l.order_id, l.price, l.uom_factor AS line_uom_factor,
-                        l.uom_category_id AS line_uom_category_id
-                   FROM {_ORDER_LINE} l) ts ON ts.id = t.sale_line_id
+      LEFT JOIN (SELECT delivery_id, MIN(order_id) AS order_id, COUNT(*) AS order_count
+                   FROM postproduction_delivery_sale_order_rel
+                  GROUP BY delivery_id) r ON r.delivery_id = t.delivery_id
+      LEFT JOIN sale_order_line dl ON dl.id = t.delivery_line_id AND r.order_count = 1
+      LEFT JOIN {_UOM} dlu ON dlu.id = dl.product_uom
+      LEFT JOIN sale_order_line ts ON ts.id = t.sale_line_id
+      LEFT JOIN {_UOM} tsu ON tsu.id = ts.product_uom
       LEFT JOIN {_UOM} tu ON tu.id = t.product_uom_id
+      CROSS JOIN (SELECT {_uom_factor("product_uom_hour")} AS hour_factor,
+                         {_uom_factor("product_uom_day")} AS day_factor OFFSET 0) uf
 """
 
 TIMESHEET_QUERY = f"""
@@ -158,10 +360,11 @@ TIMESHEET_QUERY = f"""
            t.approval_state,
            t.delivery_id IS NOT NULL AS delivered,
            {_TIMESHEET_DAYS} AS days,
-           CASE WHEN d.line_price IS NOT NULL
-                    THEN {_quantity("t.hours", "d.line")} * d.line_price
-                WHEN d.id IS NOT NULL THEN {_TIMESHEET_DAYS} * COALESCE(d.daily_rate, 0)
-                WHEN ts.id IS NOT NULL THEN {_quantity("t.hours", "ts.line")} * ts.price
+           CASE WHEN dl.price_unit IS NOT NULL
+                    THEN {_quantity("t.hours", "dlu")} * {_net_price("dl")}
+                WHEN t.delivery_id IS NOT NULL
+                    THEN {_TIMESHEET_DAYS} * COALESCE(t.daily_rate::float8, 0)
+                WHEN ts.id IS NOT NULL THEN {_quantity("t.hours", "tsu")} * {_net_price("ts")}
                 ELSE 0 END AS amount,
            t.line_count
       FROM ({TIMESHEET_GROUP_QUERY}) t
@@ -177,11 +380,11 @@ TIMESHEET_LINE_QUERY = f"""
            t.approval_state,
            t.delivery_id IS NOT NULL AS delivered,
            0::float8 AS days, 0::float8 AS amount, 1::bigint AS line_count
-      FROM (SELECT al.id, al.project_id, da.id AS delivery_id,
-                   CASE WHEN da.id IS NULL THEN al.so_line END AS sale_line_id,
-                   al.product_uom_id, al.approval_state, {ANALYTIC_MONTH} AS period,
-                   al.company_id
-              {_TIMESHEET_ATTRIBUTION}) t
+      FROM (SELECT al.id, al.project_id, {ANALYTIC_MONTH} AS period,
+                   {_ATTRIBUTED.format(source="al")}
+              FROM account_analytic_line al
+              {_LINE_DELIVERY}
+             WHERE al.project_id IS NOT NULL) t
       {_TIMESHEET_VALUATION}
 """
 
@@ -189,11 +392,11 @@ TIMESHEET_LINE_QUERY = f"""
 # expense line of an order (Odoo's re-invoicing), or matching a product or purchase
 # delivery of the project (same product, date in the delivery). Valued at what the order
 # line will invoice; without order line, at cost or at the product's sales price.
-_COST_AMOUNT = """CASE
+_COST_AMOUNT = f"""CASE
     WHEN sol.id IS NOT NULL THEN
-        CASE WHEN sol.uom_category_id = lu.category_id
-             THEN al.unit_amount / lu.factor * sol.uom_factor
-             ELSE al.unit_amount END * sol.price
+        CASE WHEN solu.category_id = lu.category_id
+             THEN al.unit_amount / lu.factor * solu.factor
+             ELSE al.unit_amount END * {_net_price("sol")}
     WHEN pt.expense_policy = 'sales_price' THEN al.unit_amount * pt.list_price::float8
     ELSE -al.amount::float8 END"""
 
@@ -213,7 +416,8 @@ COST_QUERY = f"""
       LEFT JOIN {_UOM} lu ON lu.id = al.product_uom_id
       LEFT JOIN product_product pp ON pp.id = al.product_id
       LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
-      LEFT JOIN {_ORDER_LINE} sol ON sol.id = al.so_line AND sol.is_expense
+      LEFT JOIN sale_order_line sol ON sol.id = al.so_line AND sol.is_expense
+      LEFT JOIN {_UOM} solu ON solu.id = sol.product_uom
       LEFT JOIN sale_order so ON so.id = sol.order_id
       LEFT JOIN LATERAL (SELECT ({_line_project("sol", "so")}) AS project_id) solp
              ON sol.id IS NOT NULL
@@ -251,12 +455,18 @@ SCHEDULE_QUERY = f"""
 # Customer invoice lines of the orders' lines, in the month they bill; credit notes
 # subtract, cancelled invoices are ignored. The lines of the down payments that invoice a
 # month in advance are apart: ``advance`` when they bill it, ``deduction`` when a final
-# invoice (or a credit note) deducts it; neither counts as invoiced.
+# invoice (or a credit note) deducts it; neither counts as invoiced. Credit note lines
+# flagged as written off (the non-chargeable quantity of a corrective invoice) are
+# ``write_off``: they lower the invoiced turnover as any credit note does, and are also
+# shown apart, as written off.
 INVOICE_QUERY = f"""
-    SELECT (CASE WHEN sol.postproduction_advance_period IS NULL THEN 'invoice'
-                 WHEN (CASE WHEN m.move_type = 'out_refund' THEN -aml.price_subtotal
-                            ELSE aml.price_subtotal END) > 0 THEN 'advance'
-                 ELSE 'deduction' END)::varchar,
+    SELECT (CASE WHEN sol.postproduction_advance_period IS NOT NULL THEN
+                     CASE WHEN (CASE WHEN m.move_type = 'out_refund' THEN -aml.price_subtotal
+                                     ELSE aml.price_subtotal END) > 0 THEN 'advance'
+                          ELSE 'deduction' END
+                 WHEN m.move_type = 'out_refund' AND aml.postproduction_write_off
+                     THEN 'write_off'
+                 ELSE 'invoice' END)::varchar,
            aml.id, m.id,
            solp.project_id, sol.order_id,
            {INVOICE_MONTH},
@@ -270,7 +480,7 @@ INVOICE_QUERY = f"""
       JOIN sale_order_line_invoice_rel ir ON ir.invoice_line_id = aml.id
       JOIN sale_order_line sol ON sol.id = ir.order_line_id
       JOIN sale_order so ON so.id = sol.order_id
-      CROSS JOIN LATERAL (SELECT ({_line_project("sol", "so")}) AS project_id) solp
+      CROSS JOIN LATERAL (SELECT ({_line_project("sol", "so")}) AS project_id OFFSET 0) solp
      WHERE m.move_type IN ('out_invoice', 'out_refund') AND m.state != 'cancel'
        AND (solp.project_id IS NOT NULL OR so.postproduction_mode = 'schedule')
 """
@@ -293,16 +503,16 @@ AGGREGATE_QUERY = f"""
     SELECT l.project_id, l.order_id, l.period,
            MIN(l.company_id) AS company_id,
            SUM(l.days) AS days,
-           COALESCE(SUM(l.line_count) FILTER (WHERE l.approval_state = 'draft'), 0)
+           COALESCE(SUM(l.line_count) FILTER (WHERE l.approval_state = 'draft'), 0)::integer
                AS timesheet_draft_count,
-           COALESCE(SUM(l.line_count) FILTER (WHERE l.approval_state = 'submitted'), 0)
+           COALESCE(SUM(l.line_count) FILTER (WHERE l.approval_state = 'submitted'), 0)::integer
                AS timesheet_submitted_count,
-           COALESCE(SUM(l.line_count) FILTER (WHERE l.approval_state = 'validated'), 0)
+           COALESCE(SUM(l.line_count) FILTER (WHERE l.approval_state = 'validated'), 0)::integer
                AS timesheet_validated_count,
-           COALESCE(SUM(l.line_count) FILTER (WHERE l.approval_state = 'refused'), 0)
+           COALESCE(SUM(l.line_count) FILTER (WHERE l.approval_state = 'refused'), 0)::integer
                AS timesheet_refused_count,
            COALESCE(SUM(l.line_count) FILTER (WHERE l.kind = 'timesheet'
-                                                AND l.approval_state != 'validated'), 0)
+                                                AND l.approval_state != 'validated'), 0)::integer
                AS pending_count,
            COALESCE(SUM(l.amount) FILTER (WHERE l.kind = 'timesheet'), 0)
                AS timesheet_amount,
@@ -312,20 +522,23 @@ AGGREGATE_QUERY = f"""
            COALESCE(SUM(l.amount) FILTER (WHERE l.kind = 'expense'), 0) AS expense_amount,
            COALESCE(SUM(l.amount) FILTER (WHERE l.kind = 'purchase'), 0) AS purchase_amount,
            COALESCE(SUM(l.amount) FILTER (WHERE l.kind = 'schedule'), 0) AS schedule_amount,
-           COALESCE(SUM(l.line_count) FILTER (WHERE l.kind = 'schedule'), 0) AS schedule_count,
-           COALESCE(SUM(l.amount) FILTER (WHERE l.kind = 'invoice'), 0) AS invoiced_amount,
+           COALESCE(SUM(l.line_count) FILTER (WHERE l.kind = 'schedule'), 0)::integer
+               AS schedule_count,
+           COALESCE(SUM(l.amount) FILTER (WHERE l.kind IN ('invoice', 'write_off')), 0)
+               AS invoiced_amount,
+           COALESCE(SUM(l.amount) FILTER (WHERE l.kind = 'write_off'), 0) AS written_off_amount,
            COALESCE(SUM(l.amount) FILTER (WHERE l.kind = 'advance'), 0) AS advanced_amount,
            COALESCE(SUM(l.amount) FILTER (WHERE l.kind = 'deduction'), 0) AS deducted_amount,
-           COALESCE(SUM(l.line_count) FILTER (WHERE l.kind = 'invoice'), 0)
+           COALESCE(SUM(l.line_count) FILTER (WHERE l.kind IN ('invoice', 'write_off')), 0)::integer
                AS invoice_line_count,
-           COALESCE(SUM(l.line_count) FILTER (WHERE l.correlation = 'no_order'), 0)
+           COALESCE(SUM(l.line_count) FILTER (WHERE l.correlation = 'no_order'), 0)::integer
                AS no_order_count,
-           COALESCE(SUM(l.line_count) FILTER (WHERE l.correlation = 'multiple_orders'), 0)
+           COALESCE(SUM(l.line_count) FILTER (WHERE l.correlation = 'multiple_orders'), 0)::integer
                AS multiple_orders_count
       FROM (SELECT g.project_id, g.order_id, g.period, g.kind, g.correlation,
                    g.approval_state, g.delivered, MIN(g.company_id) AS company_id,
                    SUM(g.days) AS days, SUM(g.amount) AS amount,
-                   SUM(g.line_count) AS line_count
+                   SUM(g.line_count)::integer AS line_count
               FROM {LINE_VIEW} g
              GROUP BY g.project_id, g.order_id, g.period, g.kind, g.correlation,
                       g.approval_state, g.delivered) l
@@ -341,36 +554,69 @@ _VALUED = """CASE WHEN so.postproduction_mode = 'schedule' THEN 0
                   ELSE g.timesheet_amount END"""
 
 
-# The project's deliveries of the month (not draft, active): whether they are partly
-# correlated, and the consultants or products of those the row takes (correlated with its
-# order alone; without order, with no order or several).
-_TAKEN = """CASE WHEN g.order_id IS NULL THEN d.correlation_status != 'ok'
-                 ELSE d.correlation_status = 'ok' AND EXISTS (
-                     SELECT 1 FROM postproduction_delivery_sale_order_rel o
-                      WHERE o.delivery_id = d.id AND o.order_id = g.order_id) END"""
-_DELIVERY_LABEL = """COALESCE(
-    (SELECT e.name FROM hr_employee e WHERE e.id = d.employee_id),
-    (SELECT pt.name->>'en_US' FROM product_product pp
-       JOIN product_template pt ON pt.id = pp.product_tmpl_id WHERE pp.id = d.product_id),
-    d.name)"""
-_PROJECT_DELIVERIES = f"""
-    SELECT bool_or(d.correlation_status = 'ok') AND bool_or(d.correlation_status != 'ok')
-               AS partial_correlation,
-           string_agg({_DELIVERY_LABEL}, ', ' ORDER BY d.kind, d.date_start, d.id)
-               FILTER (WHERE {_TAKEN}) AS delivery_summary
-      FROM postproduction_delivery d
-     WHERE d.project_id = g.project_id AND d.state != 'draft' AND d.active
-       AND d.date_start < g.period + interval '1 month' AND d.date_end >= g.period
-"""
+# What the month produced: its rounded parts, added up.
+_PRODUCTION = """({alias}.timesheet_turnover + {alias}.expense_turnover
+                  + {alias}.purchase_turnover + {alias}.schedule_turnover)"""
 
 
 def _rounded(amount):
-    return f"ROUND(({amount})::numeric, cur.decimal_places)"
+    """``amount`` (float8) rounded to the row's currency; zero as it is (no conversion)."""
+    return f"""CASE WHEN ({amount}) = 0 THEN 0::numeric
+                    ELSE ROUND(({amount})::numeric, cur.decimal_places) END"""
 
 
 def _produced(amount):
     return _rounded(f"CASE WHEN so.postproduction_mode = 'schedule' THEN 0 ELSE {amount} END")
 
+
+# The deliveries of each month (not draft, active), over the months a row id can hold: the
+# month asked for reaches the generated months as it reaches the lines.
+_MONTHS = """(SELECT generate_series(date '1950-01-01', date '2120-12-01',
+                                     interval '1 month')::date AS period)"""
+_MONTH_DELIVERY = f"""
+      FROM {_MONTHS} m
+      JOIN postproduction_delivery d
+        ON d.date_start < m.period + interval '1 month' AND d.date_end >= m.period
+       AND d.state != 'draft' AND d.active"""
+
+# Per project and month, from its deliveries: whether they are partly correlated, and per
+# order (0 for none) the consultants or products of those the row of the order takes
+# (correlated with it alone), or, on the row without order, those with no order or
+# several.
+_TAKEN = "(d.correlation_status != 'ok' OR o.order_id IS NOT NULL)"
+_DELIVERY_FACTS = f"""
+    SELECT ds.project_id, ds.period,
+           bool_or(ds.correlated) AND bool_or(ds.uncorrelated) AS partial_correlation,
+           jsonb_object_agg(ds.order_id, ds.delivery_summary) AS delivery_summaries
+      FROM (SELECT d.project_id, m.period, COALESCE(o.order_id, 0) AS order_id,
+                   string_agg(COALESCE(e.name, pt.name->>'en_US', d.name), ', '
+                              ORDER BY d.kind, d.date_start, d.id)
+                       FILTER (WHERE {_TAKEN}) AS delivery_summary,
+                   bool_or(d.correlation_status = 'ok') AS correlated,
+                   bool_or(d.correlation_status != 'ok') AS uncorrelated
+              {_MONTH_DELIVERY}
+              LEFT JOIN postproduction_delivery_sale_order_rel o
+                     ON o.delivery_id = d.id AND d.correlation_status = 'ok'
+              LEFT JOIN hr_employee e ON e.id = d.employee_id
+              LEFT JOIN product_product pp ON pp.id = d.product_id
+              LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             GROUP BY d.project_id, m.period, COALESCE(o.order_id, 0)) ds
+     GROUP BY ds.project_id, ds.period
+"""
+
+# The amounts of a row rounded to its currency, computed once per row (``OFFSET 0`` keeps
+# the subquery apart: pulled up, each use of an amount would round it again).
+_AMOUNTS = f"""
+    SELECT {_rounded(_VALUED)} AS timesheet_turnover,
+           {_produced("g.expense_amount")} AS expense_turnover,
+           {_produced("g.purchase_amount")} AS purchase_turnover,
+           {_rounded("g.schedule_amount")} AS schedule_turnover,
+           {_rounded("g.invoiced_amount")} AS invoiced_turnover,
+           {_rounded("-g.written_off_amount")} AS written_off_turnover,
+           {_rounded("g.advanced_amount")} AS advanced_turnover,
+           {_rounded("g.advanced_amount + g.deducted_amount")} AS open_advance
+    OFFSET 0
+"""
 
 FACTS_QUERY = f"""
     SELECT g.project_id, g.order_id, g.period, g.days,
@@ -381,19 +627,13 @@ FACTS_QUERY = f"""
            COALESCE(so.partner_id, p.partner_id) AS partner_id,
            p.postproduction_type_id AS project_type_id,
            COALESCE(so.postproduction_mode, '') AS mode,
-           {_rounded(_VALUED)} AS timesheet_turnover,
-           {_produced("g.expense_amount")} AS expense_turnover,
-           {_produced("g.purchase_amount")} AS purchase_turnover,
-           {_rounded("g.schedule_amount")} AS schedule_turnover,
-           {_rounded("g.invoiced_amount")} AS invoiced_turnover,
-           {_rounded("g.advanced_amount")} AS advanced_turnover,
-           {_rounded("g.advanced_amount + g.deducted_amount")} AS open_advance,
-           {_rounded(_VALUED)} + {_produced("g.expense_amount")}
-               + {_produced("g.purchase_amount")} + {_rounded("g.schedule_amount")}
-               AS production_turnover,
+           a.timesheet_turnover, a.expense_turnover, a.purchase_turnover, a.schedule_turnover,
+           a.invoiced_turnover, a.written_off_turnover, a.advanced_turnover, a.open_advance,
+           {_PRODUCTION.format(alias="a")} AS production_turnover,
            COALESCE(c.postproduction_validated_timesheets_only, FALSE) AS validated_only,
-           COALESCE(pd.partial_correlation, FALSE) AS partial_correlation,
-           pd.delivery_summary, so.name AS order_name, rp.complete_name AS partner_name,
+           COALESCE(df.partial_correlation, FALSE) AS partial_correlation,
+           df.delivery_summaries->>COALESCE(g.order_id, 0)::text AS delivery_summary,
+           so.name AS order_name, rp.complete_name AS partner_name,
            p.name AS project_name
       FROM ({AGGREGATE_QUERY}) g
       LEFT JOIN sale_order so ON so.id = g.order_id
@@ -401,8 +641,14 @@ FACTS_QUERY = f"""
       LEFT JOIN res_company c ON c.id = COALESCE(so.company_id, g.company_id, p.company_id)
       LEFT JOIN res_currency cur ON cur.id = COALESCE(so.currency_id, c.currency_id)
       LEFT JOIN res_partner rp ON rp.id = COALESCE(so.partner_id, p.partner_id)
-      LEFT JOIN LATERAL ({_PROJECT_DELIVERIES}) pd ON TRUE
+      CROSS JOIN LATERAL ({_AMOUNTS}) a
+      LEFT JOIN ({_DELIVERY_FACTS}) df
+             ON df.project_id = g.project_id AND df.period = g.period
 """
+
+
+# What remains to invoice: production less what invoices bill and credit notes write off.
+_DELTA = "{alias}.production_turnover - {alias}.invoiced_turnover - {alias}.written_off_turnover"
 
 
 def turnover_query():
@@ -418,7 +664,7 @@ def turnover_query():
                f.timesheet_validated_count, f.timesheet_refused_count,
                f.timesheet_turnover, f.expense_turnover, f.purchase_turnover,
                f.schedule_turnover, f.production_turnover, f.invoiced_turnover,
-               f.production_turnover - f.invoiced_turnover AS delta,
+               f.written_off_turnover, %(delta)s AS delta,
                f.advanced_turnover, f.open_advance,
                f.production_turnover - f.advanced_turnover AS regularisation,
                (%(status)s)::varchar AS status,
@@ -427,7 +673,7 @@ def turnover_query():
                f.schedule_count, f.invoice_line_count, f.pending_count, f.validated_only,
                f.delivery_summary, f.order_name, f.partner_name, f.project_name
           FROM (SELECT facts.*,
-                       ABS(facts.production_turnover - facts.invoiced_turnover) AS abs_delta,
+                       ABS(%(facts_delta)s) AS abs_delta,
                        ABS(facts.production_turnover) AS abs_production,
                        ABS(facts.open_advance) AS abs_open_advance
                   FROM (%(facts)s) facts) f
@@ -436,6 +682,8 @@ def turnover_query():
                 AND COALESCE(n.order_id, 0) = COALESCE(f.order_id, 0) AND n.period = f.period
         """,
         row_id=SQL(turnover_key.sql_expression("f")),
+        delta=SQL(_DELTA.format(alias="f")),
+        facts_delta=SQL(_DELTA.format(alias="facts")),
         status=SQL(status_case, *status_params),
         facts=SQL(FACTS_QUERY),
     )

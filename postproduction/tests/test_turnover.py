@@ -11,6 +11,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..calc import diagnosis, periods
+from ..report.postproduction_turnover import PostproductionTurnover
 from .common import PostproductionCase
 
 JAN = date(2026, 1, 1)
@@ -388,6 +389,111 @@ class TestTurnoverRows(TurnoverCase):
         self.assertAlmostEqual(row.delta, 500.0)
         self.assertEqual(row.status, "to_invoice")
 
+    def _training_invoiced(self):
+        """Training: Alice 8 h at 800 a day on SO_T, invoiced (800)."""
+        training = self.env["project.project"].create(
+            {
+                "name": "Training",
+                "partner_id": self.acme.id,
+                "allow_timesheets": True,
+                "allow_billable": True,
+                "company_id": self.company.id,
+            }
+        )
+        order_t = self.create_order(self.acme)
+        delivery = self._deliver(training, self.alice, 800.0, order_t)
+        self._timesheet(training, self.alice, date(2026, 1, 20))
+        invoice = self.invoice_order(order_t)
+        self.assertAlmostEqual(invoice.amount_untaxed, 800.0)
+        return training, order_t, delivery.sale_line_id
+
+    def _credit_quarter_day(self, order_line, write_off, state="posted"):
+        """A credit note of 2 h (a quarter of a day at 800: 200) of ``order_line``."""
+        credit_note = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.acme.id,
+                "invoice_date": date(2026, 2, 5),
+                "postproduction_period": JAN,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.day_product.id,
+                            "product_uom_id": self.uom_day.id,
+                            "quantity": 0.25,
+                            "price_unit": 800.0,
+                            "tax_ids": [Command.clear()],
+                            "sale_line_ids": [Command.set(order_line.ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        if write_off:
+            credit_note.invoice_line_ids.sudo().write({"postproduction_write_off": True})
+        if state == "posted":
+            credit_note.action_post()
+        elif state == "cancel":
+            credit_note.button_cancel()
+        self.env.invalidate_all()
+        return credit_note
+
+    def test_written_off_credit_note_closes_the_delta(self):
+        training, order_t, order_line = self._training_invoiced()
+        self._credit_quarter_day(order_line, write_off=True)
+        row = self.row(training, order_t)
+        self.assertAlmostEqual(row.production_turnover, 800.0)
+        self.assertAlmostEqual(row.invoiced_turnover, 600.0)  # net of the credit note
+        self.assertAlmostEqual(row.written_off_turnover, 200.0)
+        self.assertAlmostEqual(row.delta, 0.0)
+        self.assertEqual(row.status, "invoiced")
+        self.assertEqual(row.status, diagnosis.diagnose(row._diagnosis_facts()))
+        self.assertEqual(row.invoice_line_count, 2)
+        moves = self.env["account.move"].search(row.action_open_invoices()["domain"])
+        self.assertEqual(moves.mapped("move_type"), ["out_invoice", "out_refund"])
+        # written off in the Excel export too, with its total
+        rows = self.env["postproduction.turnover"].search(
+            [("period", "=", JAN), ("project_id", "in", (self.projects | training).ids)]
+        )
+        action = rows.action_export_xlsx()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[3].split("?")[0])
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(attachment.raw), data_only=True)["2026-01"]
+        headers = [cell.value for cell in sheet[1]]
+        self.assertEqual(headers[headers.index("Invoiced") + 1], "Written off")
+        written_off_col = headers.index("Written off") + 1
+        project_col = headers.index("Project") + 1
+        line = next(
+            r for r in range(2, sheet.max_row) if sheet.cell(r, project_col).value == "Training"
+        )
+        self.assertAlmostEqual(sheet.cell(line, written_off_col).value, 200.0)
+        self.assertAlmostEqual(sheet.cell(sheet.max_row, written_off_col).value, 200.0)
+        self.assertAlmostEqual(sheet.cell(line, headers.index("Delta") + 1).value, 0.0)
+
+    def test_credit_note_not_written_off_keeps_the_delta(self):
+        training, order_t, order_line = self._training_invoiced()
+        self._credit_quarter_day(order_line, write_off=False)
+        row = self.row(training, order_t)
+        self.assertAlmostEqual(row.invoiced_turnover, 600.0)
+        self.assertAlmostEqual(row.written_off_turnover, 0.0)
+        self.assertAlmostEqual(row.delta, 200.0)
+        self.assertEqual(row.status, "to_invoice")
+
+    def test_written_off_credit_note_counts_draft_not_cancelled(self):
+        training, order_t, order_line = self._training_invoiced()
+        draft = self._credit_quarter_day(order_line, write_off=True, state="draft")
+        row = self.row(training, order_t)
+        self.assertAlmostEqual(row.written_off_turnover, 200.0)
+        self.assertAlmostEqual(row.delta, 0.0)
+        draft.button_cancel()
+        self.env.invalidate_all()
+        row = self.row(training, order_t)
+        self.assertAlmostEqual(row.invoiced_turnover, 800.0)
+        self.assertAlmostEqual(row.written_off_turnover, 0.0)
+        self.assertAlmostEqual(row.delta, 0.0)
+        self.assertEqual(row.status, "invoiced")
+
     def test_invoice_counts_in_its_invoice_month_without_billed_month(self):
         invoice = self.order._create_invoices()
         invoice.invoice_date = date(2026, 2, 3)
@@ -700,6 +806,234 @@ class TestTurnoverDemo(PostproductionCase):
         statuses = set(rows.mapped("status"))
         self.assertLessEqual({"to_invoice", "no_order", "timesheets_pending"}, statuses)
         self.assertTrue(rows.filtered(lambda r: r.mode == "schedule"))
+
+
+class TestTurnoverTimesheetSums(TurnoverCase):
+    """The timesheet sums the dashboard reads stay those of the timesheet lines."""
+
+    _KEY = """date_trunc('month', date::timestamp)::date, project_id,
+              COALESCE(employee_id, 0), COALESCE(so_line, 0), COALESCE(product_uom_id, 0),
+              approval_state, company_id"""
+
+    def sums(self):
+        """{group key: (hours, lines)} of the table, and of the lines summed again."""
+        self.env.flush_all()
+        self.cr.execute(
+            """SELECT period, project_id, employee_id, so_line, product_uom_id, approval_state,
+                      company_id, hours, line_count, date_first, date_last
+                 FROM postproduction_timesheet_month"""
+        )
+        kept = {row[:7]: row[7:] for row in self.cr.fetchall()}
+        self.cr.execute(
+            f"""SELECT {self._KEY}, SUM(COALESCE(unit_amount, 0)::numeric), COUNT(*),
+                       MIN(date), MAX(date)
+                  FROM account_analytic_line WHERE project_id IS NOT NULL
+                 GROUP BY {self._KEY}"""
+        )
+        lines = {row[:7]: row[7:] for row in self.cr.fetchall()}
+        return kept, lines
+
+    def assertSumsExact(self):
+        kept, lines = self.sums()
+        self.assertEqual(
+            {key: value[:2] for key, value in kept.items()},
+            {key: value[:2] for key, value in lines.items()},
+        )
+        # the dates of a group may only be wider than its lines' (never narrower)
+        for key, (_hours, _count, first, last) in lines.items():
+            self.assertLessEqual(kept[key][2], first)
+            self.assertGreaterEqual(kept[key][3], last)
+
+    def test_sums_follow_timesheets_created_changed_and_deleted(self):
+        self.assertSumsExact()
+        new = self.env["account.analytic.line"].create(
+            [
+                {
+                    "name": "Work",
+                    "project_id": self.mobile.id,
+                    "employee_id": self.alice.id,
+                    "date": date(2026, 1, day),
+                    "unit_amount": 2.5,
+                }
+                for day in (19, 20, 21)
+            ]
+        )
+        self.assertSumsExact()
+        new[0].unit_amount = 7.25
+        new[1].date = date(2026, 2, 3)  # to another month
+        new[2].project_id = self.tools
+        self.assertSumsExact()
+        new[0].action_submit()
+        new[0].action_validate()
+        new[2].employee_id = self.bob
+        self.assertSumsExact()
+        new[1:].unlink()
+        self.assertSumsExact()
+        new[0].action_reset_to_draft()
+        new[0].unlink()
+        self.assertSumsExact()
+
+    def test_a_group_whose_last_line_goes_is_deleted(self):
+        timesheet = self._timesheet(
+            self.support, self.alice, date(2026, 3, 2), hours=3.0, state="draft"
+        )
+        key = (date(2026, 3, 1), self.support.id, self.alice.id)
+        kept, _lines = self.sums()
+        self.assertIn(key, {group[:3] for group in kept})
+        timesheet.unlink()
+        kept, _lines = self.sums()
+        self.assertNotIn(key, {group[:3] for group in kept})
+        self.assertSumsExact()
+
+    def test_sums_follow_writes_in_sql(self):
+        self.env.flush_all()
+        self.cr.execute(
+            """INSERT INTO account_analytic_line
+                      (name, date, amount, unit_amount, account_id, project_id, employee_id,
+                       company_id, approval_state)
+               SELECT 'SQL', date '2026-01-26', 0, 6, account_id, id, %s, company_id, 'draft'
+                 FROM project_project WHERE id IN %s""",
+            (self.bob.id, tuple(self.projects.ids)),
+        )
+        self.assertSumsExact()
+        self.cr.execute(
+            "UPDATE account_analytic_line SET unit_amount = unit_amount * 2, "
+            "date = date + 10 WHERE name = 'SQL'"
+        )
+        self.assertSumsExact()
+        self.cr.execute("UPDATE account_analytic_line SET name = 'Same sums' WHERE name = 'SQL'")
+        self.assertSumsExact()
+        self.cr.execute("DELETE FROM account_analytic_line WHERE name = 'Same sums'")
+        self.assertSumsExact()
+
+    def test_sums_are_rebuilt_with_the_views(self):
+        self.cr.execute("DELETE FROM postproduction_timesheet_month")
+        self.env["postproduction.turnover"].init()
+        self.assertSumsExact()
+        self.cr.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'account_analytic_line'::regclass "
+            "AND tgname LIKE 'postproduction_timesheet_month%%' ORDER BY tgname"
+        )
+        self.assertEqual(
+            [name for (name,) in self.cr.fetchall()],
+            [
+                "postproduction_timesheet_month_delete",
+                "postproduction_timesheet_month_insert",
+                "postproduction_timesheet_month_truncate",
+                "postproduction_timesheet_month_update",
+            ],
+        )
+
+    def test_uninstallation_removes_the_sums_and_their_triggers(self):
+        self.env["postproduction.turnover"]._drop_timesheet_month()
+        self.cr.execute("SELECT to_regclass('postproduction_timesheet_month')")
+        self.assertIsNone(self.cr.fetchone()[0])
+        self._timesheet(self.support, self.bob, date(2026, 1, 27))  # no trigger left
+        self.env.flush_all()
+        self.env["postproduction.turnover"].init()
+        self.assertSumsExact()
+
+    def test_pending_changes_reach_the_dashboard(self):
+        draft = self.mobile.timesheet_ids.filtered(lambda t: t.approval_state == "draft")
+        draft.unit_amount = 16.0  # not written to the database yet
+        self.assertAlmostEqual(self.row(self.mobile, self.order_b).days, 5.0)
+
+
+class TestTurnoverDeliveryBoundaries(TurnoverCase):
+    """A delivery starting or ending inside a month splits the month's timesheets."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.boundary = cls._new_project("Boundary")
+        cls.order_p = cls.create_order(cls.acme)
+        cls.order_q = cls.create_order(cls.acme)
+        cls.first = cls._deliver(cls.boundary, cls.bob, 400.0, cls.order_p, end=date(2026, 1, 15))
+        cls.second = cls.create_delivery(
+            employee=cls.bob,
+            start=date(2026, 1, 16),
+            end=date(2026, 12, 31),
+            rate=600.0,
+            orders=cls.order_q,
+            project_id=cls.boundary.id,
+        )
+        cls._timesheet(cls.boundary, cls.bob, date(2026, 1, 12))
+        cls._timesheet(cls.boundary, cls.bob, date(2026, 1, 20))
+
+    def share_one_group(self):
+        """Put Bob's two timesheets in one group (no order line: same sums) and check that
+        a delivery boundary cuts it, so that its lines are read one by one."""
+        self.env.flush_all()
+        self.cr.execute(
+            "UPDATE account_analytic_line SET so_line = NULL WHERE project_id = %s",
+            (self.boundary.id,),
+        )
+        self.env.invalidate_all()
+        self.cr.execute(
+            "SELECT date_first, date_last FROM postproduction_timesheet_month "
+            "WHERE project_id = %s",
+            (self.boundary.id,),
+        )
+        self.assertEqual(self.cr.fetchall(), [(date(2026, 1, 12), date(2026, 1, 20))])
+
+    def turnover(self):
+        """{order: timesheet turnover} of the Boundary project in January."""
+        self.share_one_group()
+        rows = self.env["postproduction.turnover"].search(
+            [("period", "=", JAN), ("project_id", "=", self.boundary.id)]
+        )
+        return {row.order_id: row.timesheet_turnover for row in rows}
+
+    def test_each_timesheet_goes_to_the_delivery_covering_its_date(self):
+        self.assertEqual(self.turnover(), {self.order_p: 400.0, self.order_q: 600.0})
+        row = self.row(self.boundary, self.order_p, JAN)
+        self.assertEqual(row.delivery_summary, "Bob")
+        self.assertEqual(row.timesheet_validated_count, 1)
+        self.assertAlmostEqual(row.days, 1.0)
+
+    def test_moving_the_boundary_moves_the_timesheets(self):
+        self.second.date_start = date(2026, 1, 26)
+        self.first.date_end = date(2026, 1, 25)
+        self.assertEqual(self.turnover(), {self.order_p: 800.0})
+        self.first.date_end = date(2026, 1, 11)
+        self.second.date_start = date(2026, 1, 12)
+        self.assertEqual(self.turnover(), {self.order_q: 1200.0})
+
+    def test_a_timesheet_outside_every_delivery_has_no_order(self):
+        self.first.date_end = date(2026, 1, 10)
+        self.share_one_group()
+        row = self.row(self.boundary)
+        self.assertEqual(row.status, "no_order")
+        self.assertEqual(row.no_order_count, 1)
+        self.assertEqual(self.turnover()[self.order_q], 600.0)
+
+
+class TestTurnoverListReading(TurnoverCase):
+    """The list reads its rows in one query, with the values the ORM would return."""
+
+    def test_list_values_are_those_of_the_orm(self):
+        self.row(self.project, self.order).note = "Checked"
+        self.invoice_order(self.order_x)
+        turnover = self.env["postproduction.turnover"].with_user(self.user_pp)
+        spec = list_specification(turnover.env)
+        spec["currency_id"] = {"fields": {}}
+        spec["company_id"] = {}
+        domain = [("period", "in", [JAN, FEB]), ("project_id", "in", self.projects.ids)]
+        generic = super(PostproductionTurnover, turnover)
+        for kwargs in ({}, {"limit": 3}, {"offset": 2, "limit": 4, "order": "delta desc, id"}):
+            self.env.invalidate_all()
+            expected = generic.web_search_read(domain, spec, **kwargs)
+            self.env.invalidate_all()
+            self.assertEqual(turnover.web_search_read(domain, spec, **kwargs), expected)
+        self.assertTrue(expected["records"])
+
+    def test_the_list_applies_the_record_rules(self):
+        _other, user = self.create_other_company_user(
+            "pp_other_list", "postproduction.group_postproduction_user"
+        )
+        turnover = self.env["postproduction.turnover"].with_user(user)
+        result = turnover.web_search_read([("period", "=", JAN)], list_specification(self.env))
+        self.assertEqual(result, {"length": 0, "records": []})
 
 
 class TestTurnoverQueries(PostproductionCase):
