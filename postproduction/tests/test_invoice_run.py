@@ -235,7 +235,7 @@ class TestNeverTwice(InvoiceRunCase):
         self.env.invalidate_all()
         self.assertAlmostEqual(self.row(self.project, self.order).delta, 0.0)
 
-    def test_partial_credit_note_does_not_bill_the_month_again(self):
+    def test_partial_credit_note_bills_again_only_what_it_credits(self):
         run = self.generate(domain=self.order_domain(self.order))
         invoice = run.move_ids
         invoice.action_post()
@@ -261,12 +261,17 @@ class TestNeverTwice(InvoiceRunCase):
         )
         refund.action_post()
         self.assertIn(refund, self.order.invoice_ids)
-        again = self.generate(domain=self.order_domain(self.order))
-        self.assertFalse(again.move_ids)
-        self.assertEqual(self.line(again, self.project).reason_code, "already_invoiced")
-        # Odoo's own period recomputation does not free those hours either.
+        # The credited day returns to invoice, the rest of the month stays billed (Odoo
+        # would free the whole month); so does Odoo's own period recomputation.
         self.order.order_line._recompute_qty_to_invoice(JAN, date(2026, 1, 31))
-        self.assertFalse(self.alice_website.sale_line_id.qty_to_invoice)
+        self.assertAlmostEqual(self.alice_website.sale_line_id.qty_to_invoice, 1.0)
+        self.env.invalidate_all()
+        self.assertAlmostEqual(self.row(self.project, self.order).delta, 500.0)
+        again = self.generate(domain=self.order_domain(self.order))
+        self.assertEqual(again.move_ids.invoice_line_ids.mapped("quantity"), [1.0])
+        self.assertAlmostEqual(again.move_ids.amount_untaxed, 500.0)
+        self.env.invalidate_all()
+        self.assertAlmostEqual(self.row(self.project, self.order).delta, 0.0)
 
     def test_an_order_locked_by_another_run_is_skipped(self):
         with self.registry.cursor() as other_cr:
@@ -392,7 +397,7 @@ class TestAccess(InvoiceRunCase):
         run = self.generate(simulate=True)
         with self.assertRaises(AccessError):
             self.env[RUN].with_user(self.user_pp).generate(JAN)
-        self.assertEqual(self.env[RUN].with_user(self.user_pp).search([]), run)
+        self.assertIn(run, self.env[RUN].with_user(self.user_pp).search([]))
         run.with_user(self.user_pp).line_ids.read(["reason", "amount"])
 
     def test_manager_generates(self):
