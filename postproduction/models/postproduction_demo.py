@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 
 from ..calc.periods import add_months, month_start
 
@@ -8,9 +9,9 @@ from ..calc.periods import add_months, month_start
 class PostproductionDemo(models.AbstractModel):
     """Builds the activity of the demo data (only called from demo/*.xml).
 
-    Timesheets over the last three months, in every approval state, re-invoiced expenses
-    and a re-invoiced vendor bill: activity that XML records cannot date relative to
-    today's working days.
+    Timesheets over the last three months, in every approval state, re-invoiced expenses,
+    a re-invoiced vendor bill and last month's invoices: activity that XML records cannot
+    date relative to today's working days.
     """
 
     _name = "postproduction.demo"
@@ -111,3 +112,103 @@ class PostproductionDemo(models.AbstractModel):
         )
         bill.action_post()
         return True
+
+    @api.model
+    def _generate_invoices(self, project_ids, final_order_id, today=None):
+        """Last month's invoices of the projects, through PostProduction's own generation.
+
+        Runs the generation of last month on the projects' dashboard rows (what the
+        generation wizard does outside test mode), which creates pro-forma invoices
+        numbered PF/YYYY/NNNNN, then posts the invoice of order ``final_order_id``: the
+        final invoice. The other invoices stay pro-forma; the other projects' rows stay to
+        invoice. Gives two invoices external ids, for the demo data built on them (a
+        corrective invoice):
+
+        - ``postproduction.demo_invoice_final``: the posted invoice of ``final_order_id``;
+        - ``postproduction.demo_invoice_proforma``: the first pro-forma, by order name.
+
+        Returns the run's invoices; stops the demo install, naming each row's result, when
+        the generation did not create them.
+        """
+        today = today or fields.Date.context_today(self)
+        run = self.env["postproduction.invoice.run"].generate(
+            add_months(month_start(today), -1),
+            invoice_date=today,
+            domain=[("project_id", "in", list(project_ids))],
+        )
+        generated = run.line_ids.filtered("move_id").sorted(lambda line: line.order_id.name)
+        final = generated.filtered(lambda line: line.order_id.id == final_order_id).move_id
+        proforma = (generated.move_id - final)[:1]
+        if len(final) != 1 or not proforma:
+            raise UserError(
+                self.env._(
+                    "The demo generation did not create the expected invoices: %(results)s",
+                    results="; ".join(
+                        f"{line.order_id.name or line.project_id.name}: "
+                        f"{line.reason or line.result}"
+                        for line in run.line_ids
+                    ),
+                )
+            )
+        final.action_post()
+        self.env["ir.model.data"]._update_xmlids(
+            [
+                {"xml_id": "postproduction.demo_invoice_final", "record": final, "noupdate": True},
+                {
+                    "xml_id": "postproduction.demo_invoice_proforma",
+                    "record": proforma,
+                    "noupdate": True,
+                },
+            ]
+        )
+        return run.move_ids
+
+    @api.model
+    def _generate_corrected_invoice(self, project_id, today=None):
+        """The project's invoice of the month before last, posted, then corrected.
+
+        The customer did not pay for the onboarding: a corrective invoice writes half a
+        day of the first consultant line off (the rest of the invoice stands). Gives the
+        invoice and its credit note the external ids
+        ``postproduction.demo_invoice_corrected`` and ``postproduction.demo_credit_note``.
+        """
+        today = today or fields.Date.context_today(self)
+        period = add_months(month_start(today), -2)
+        run = self.env["postproduction.invoice.run"].generate(
+            period,
+            invoice_date=add_months(period, 1) + timedelta(days=2),
+            domain=[("project_id", "=", project_id)],
+        )
+        invoice = run.move_ids[:1]
+        if not invoice:
+            raise UserError(
+                self.env._(
+                    "The demo generation did not create the expected invoices: %(results)s",
+                    results="; ".join(
+                        f"{line.order_id.name or line.project_id.name}: "
+                        f"{line.reason or line.result}"
+                        for line in run.line_ids
+                    ),
+                )
+            )
+        invoice.action_post()
+        wizard = self.env["postproduction.invoice.correction.wizard"].create(
+            {"move_id": invoice.id, "reason": self.env._("Onboarding half-day not chargeable")}
+        )
+        day = self.env.ref("uom.product_uom_day")
+        days = wizard.line_ids.filtered(lambda line: line.product_uom_id == day)[:1]
+        for line in wizard.line_ids:
+            line.corrected_quantity = line.quantity - (0.5 if line == days else 0.0)
+        days.action = "write_off"
+        refund = self.env["account.move"].browse(wizard.action_confirm()["res_id"])
+        self.env["ir.model.data"]._update_xmlids(
+            [
+                {
+                    "xml_id": "postproduction.demo_invoice_corrected",
+                    "record": invoice,
+                    "noupdate": True,
+                },
+                {"xml_id": "postproduction.demo_credit_note", "record": refund, "noupdate": True},
+            ]
+        )
+        return refund

@@ -178,8 +178,9 @@ class TestInvoiceAdvance(PostproductionCase):
     def test_test_mode_creates_nothing(self):
         lines_before = self.env["sale.order.line"].search_count([])
         moves_before = self.env["account.move"].search_count([])
+        keys_before = self.env["postproduction.billing.key"].search_count([])
         run = self.advance(simulate=True)
         self.assertEqual((run.line_ids.result, run.line_ids.amount), ("simulated", 10500.0))
         self.assertEqual(self.env["sale.order.line"].search_count([]), lines_before)
         self.assertEqual(self.env["account.move"].search_count([]), moves_before)
-        self.assertFalse(self.env["postproduction.billing.key"].search([]))
+        self.assertEqual(self.env["postproduction.billing.key"].search_count([]), keys_before)

@@ -1,10 +1,11 @@
 from datetime import date
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user
+from odoo.tests import TransactionCase, new_test_user
 from odoo.tools.safe_eval import safe_eval
 
+from ..calc import periods
 from .test_turnover import JAN, TurnoverCase
 
 RUN = "postproduction.invoice.run"
@@ -276,3 +277,47 @@ class TestUnlock(InvoiceDocumentCase):
     def test_unlock_requires_a_reason(self):
         with self.assertRaises(UserError):
             self.invoice.with_user(self.user_unlock)._postproduction_unlock("  ")
+
+
+class TestDemoInvoices(TransactionCase):
+    def test_demo_has_a_final_invoice_and_a_proforma_of_last_month(self):
+        final = self.env.ref("postproduction.demo_invoice_final", raise_if_not_found=False)
+        if not final:
+            self.skipTest("demo data not installed")
+        proforma = self.env.ref("postproduction.demo_invoice_proforma")
+        last_month = periods.add_months(
+            periods.month_start(fields.Date.context_today(self.env.user)), -1
+        )
+        self.assertEqual((final.state, proforma.state), ("posted", "draft"))
+        for invoice in final | proforma:
+            self.assertRegex(invoice.proforma_number, r"^PF/\d{4}/\d{5}$")
+            self.assertEqual(invoice.postproduction_period, last_month)
+            self.assertTrue(invoice._postproduction_activity_statement())
+        self.assertEqual(final._postproduction_orders(), self.env.ref("postproduction.order_erp"))
+        content, _type = self.env["ir.actions.report"]._render_qweb_html(
+            "account.report_invoice", (final | proforma).ids
+        )
+        html = content.decode()
+        for text in ("Pro-forma invoice", proforma.proforma_number, final.name):
+            self.assertTrue(text in html, f"{text!r} not printed")
+
+    def test_demo_has_an_invoice_corrected_by_a_write_off(self):
+        invoice = self.env.ref("postproduction.demo_invoice_corrected", raise_if_not_found=False)
+        if not invoice:
+            self.skipTest("demo data not installed")
+        refund = self.env.ref("postproduction.demo_credit_note")
+        month = periods.add_months(
+            periods.month_start(fields.Date.context_today(self.env.user)), -2
+        )
+        self.assertEqual((invoice.state, refund.state), ("posted", "posted"))
+        self.assertEqual(refund.reversed_entry_id, invoice)
+        self.assertEqual(refund.postproduction_period, month)
+        (line,) = refund.invoice_line_ids
+        self.assertEqual((line.quantity, line.postproduction_write_off), (0.5, True))
+        self.assertEqual(invoice.payment_state, "partial")
+        row = self.env["postproduction.turnover"].search(
+            [("period", "=", month), ("order_id", "=", self.env.ref("postproduction.order_erp").id)]
+        )
+        self.assertAlmostEqual(row.written_off_turnover, refund.amount_untaxed)
+        self.assertAlmostEqual(row.delta, 0.0)
+        self.assertEqual(row.status, "invoiced")
