@@ -199,7 +199,7 @@ class TestCorrectiveInvoice(CorrectionCase):
         self.assertAlmostEqual(self.hour_line.untaxed_amount_to_invoice, 0.0)
         self.assertNotEqual(self.hour_line.invoice_status, "to invoice")
         written_off = self.env["account.analytic.line"].search(
-            [("postproduction_written_off", "=", True)]
+            [("so_line", "=", self.hour_line.id), ("postproduction_written_off", "=", True)]
         )
         self.assertEqual(written_off.mapped("date"), [date(2026, 10, 8)])
         self.assertEqual(written_off.timesheet_invoice_id, invoice, "billed, then written off")
@@ -283,30 +283,33 @@ class TestOdooCreditNoteTrap(CorrectionCase):
 
 
 class TestCorrectionRefusals(CorrectionCase):
-    def count_refunds(self):
-        return self.env["account.move"].search_count([("reversed_entry_id", "!=", False)])
+    def count_moves(self):
+        return self.env["account.move"].search_count([])
 
     def test_quantity_above_the_invoiced_one_is_refused(self):
         self.log((5, 8.0))
         invoice = self.invoice_october()
+        moves = self.count_moves()
         with self.assertRaisesRegex(UserError, "between 0 and the invoiced quantity"):
             self.correct(invoice, corrected=9.0)
-        self.assertEqual(self.count_refunds(), 0)
+        self.assertEqual(self.count_moves(), moves, "no credit note, not even a draft")
         self.assertEqual(self.billed_hours(invoice), 8.0)
 
     def test_nothing_to_correct_is_refused(self):
         self.log((5, 8.0))
         invoice = self.invoice_october()
+        moves = self.count_moves()
         with self.assertRaisesRegex(UserError, "Nothing to correct"):
             self.correct(invoice, corrected=8.0)
-        self.assertEqual(self.count_refunds(), 0)
+        self.assertEqual(self.count_moves(), moves, "no credit note, not even a draft")
 
     def test_picked_timesheets_must_match_the_credited_quantity(self):
         first, _second = self.log((5, 4.0), (6, 4.0))
         invoice = self.invoice_october()
+        moves = self.count_moves()
         with self.assertRaisesRegex(UserError, "must equal the timesheets picked"):
             self.correct(invoice, corrected=2.0, timesheets=first)
-        self.assertEqual(self.count_refunds(), 0)
+        self.assertEqual(self.count_moves(), moves, "no credit note, not even a draft")
         self.assertFalse(self.free_timesheets())
 
     def test_draft_invoice_cannot_be_corrected(self):
