@@ -153,6 +153,9 @@ class SaleOrder(models.Model):
         extra = self.env.context.get("postproduction_invoice_values")
         if extra:
             values.update(extra)
+            if not values.get("invoice_payment_term_id") and values.get("invoice_date"):
+                # without terms, Odoo keeps the day of the run, maybe before the invoice date
+                values["invoice_date_due"] = values["invoice_date"]
             if not is_html_empty(self.company_id.invoice_terms):
                 values["narration"] = self.company_id.invoice_terms
         return values

@@ -160,6 +160,19 @@ class TestGenerate(InvoiceRunCase):
         run = self.generate(domain=self.order_domain(self.order))
         self.assertIn("Payment within 30 days.", str(run.move_ids.narration))
 
+    def test_due_date_follows_the_invoice_date(self):
+        # Without payment terms Odoo would keep the day of the run as due date, which can
+        # fall before the invoice date; with terms, they decide.
+        self.order.payment_term_id = False
+        self.order_x.payment_term_id = self.env.ref("account.account_payment_term_30days")
+        run = self.generate(domain=self.order_domain(self.order, self.order_x))
+        (plain,) = run.move_ids.filtered(
+            lambda move: self.order in move.line_ids.sale_line_ids.order_id
+        )
+        (with_terms,) = run.move_ids - plain
+        self.assertEqual(plain.invoice_date_due, date(2026, 2, 3))
+        self.assertEqual(with_terms.invoice_date_due, date(2026, 3, 5))
+
 
 class TestTestMode(InvoiceRunCase):
     def test_test_mode_leaves_the_database_unchanged(self):
