@@ -158,6 +158,7 @@ class PostproductionTurnover(models.Model):
             "postproduction_type_id",
         ],
         "res.company": ["currency_id", "postproduction_validated_timesheets_only"],
+        "res.currency": ["decimal_places"],
         "res.partner": ["complete_name"],
         "sale.order": [
             "company_id",
@@ -331,14 +332,7 @@ class PostproductionTurnover(models.Model):
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None):
         self._disable_jit()
-        self.env.flush_all()
         return super()._search(self._with_months_of_ids(domain), offset, limit, order)
-
-    def _fetch_query(self, query, fields):
-        # The view reads the tables of other models: what is still pending in the
-        # cache (a timesheet just validated, an invoice just posted) must reach them.
-        self.env.flush_all()
-        return super()._fetch_query(query, fields)
 
     @api.model
     def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
@@ -611,10 +605,17 @@ class PostproductionTurnover(models.Model):
         self.invalidate_recordset(["note"])
 
     # ------------------------------------------------------------------ row buttons
+    def _flush_dependencies(self):
+        """Write what is pending on the tables the views read (``_depends``), as the ORM
+        does before it reads the model, for a query on the other views."""
+        for model_name, field_names in self._depends.items():
+            self.env[model_name].flush_model(field_names)
+
     def _activity_ids(self, kind, column="res_id"):
         """Ids (``res_id`` or ``move_id``) of this row's activity lines of ``kind``."""
         self.ensure_one()
         self._disable_jit()
+        self._flush_dependencies()
         self.env.cr.execute(
             SQL(
                 """SELECT DISTINCT %(column)s FROM %(view)s
