@@ -140,16 +140,7 @@ class PostproductionDemo(models.AbstractModel):
         final = generated.filtered(lambda line: line.order_id.id == final_order_id).move_id
         proforma = (generated.move_id - final)[:1]
         if len(final) != 1 or not proforma:
-            raise UserError(
-                self.env._(
-                    "The demo generation did not create the expected invoices: %(results)s",
-                    results="; ".join(
-                        f"{line.order_id.name or line.project_id.name}: "
-                        f"{line.reason or line.result}"
-                        for line in run.line_ids
-                    ),
-                )
-            )
+            self._raise_generation_failed(run)
         final.action_post()
         self.env["ir.model.data"]._update_xmlids(
             [
@@ -162,6 +153,19 @@ class PostproductionDemo(models.AbstractModel):
             ]
         )
         return run.move_ids
+
+    @api.model
+    def _raise_generation_failed(self, run):
+        """Stop the demo install, naming the result of each row of ``run``."""
+        raise UserError(
+            self.env._(
+                "The demo generation did not create the expected invoices: %(results)s",
+                results="; ".join(
+                    f"{line.order_id.name or line.project_id.name}: {line.reason or line.result}"
+                    for line in run.line_ids
+                ),
+            )
+        )
 
     @api.model
     def _generate_corrected_invoice(self, project_id, today=None):
@@ -181,16 +185,7 @@ class PostproductionDemo(models.AbstractModel):
         )
         invoice = run.move_ids[:1]
         if not invoice:
-            raise UserError(
-                self.env._(
-                    "The demo generation did not create the expected invoices: %(results)s",
-                    results="; ".join(
-                        f"{line.order_id.name or line.project_id.name}: "
-                        f"{line.reason or line.result}"
-                        for line in run.line_ids
-                    ),
-                )
-            )
+            self._raise_generation_failed(run)
         invoice.action_post()
         wizard = self.env["postproduction.invoice.correction.wizard"].create(
             {"move_id": invoice.id, "reason": self.env._("Onboarding half-day not chargeable")}

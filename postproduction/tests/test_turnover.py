@@ -363,25 +363,8 @@ class TestTurnoverRows(TurnoverCase):
         invoice = self.invoice_order(self.order)
         invoice.invoice_date = date(2026, 1, 31)
         invoice.action_post()
-        alice_line = self.alice_website.sale_line_id
-        self.env["account.move"].create(
-            {
-                "move_type": "out_refund",
-                "partner_id": self.acme.id,
-                "invoice_date": date(2026, 2, 5),
-                "postproduction_period": JAN,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": self.day_product.id,
-                            "quantity": 1,
-                            "price_unit": 500.0,
-                            "tax_ids": [Command.clear()],
-                            "sale_line_ids": [Command.set(alice_line.ids)],
-                        }
-                    )
-                ],
-            }
+        self._credit_note(
+            self.alice_website.sale_line_id, quantity=1, price_unit=500.0
         ).action_post()
         self.env.invalidate_all()
         row = self.row(self.project, self.order)
@@ -407,9 +390,9 @@ class TestTurnoverRows(TurnoverCase):
         self.assertAlmostEqual(invoice.amount_untaxed, 800.0)
         return training, order_t, delivery.sale_line_id
 
-    def _credit_quarter_day(self, order_line, write_off, state="posted"):
-        """A credit note of 2 h (a quarter of a day at 800: 200) of ``order_line``."""
-        credit_note = self.env["account.move"].create(
+    def _credit_note(self, order_line, **line_values):
+        """A draft credit note of January, of one untaxed line of ``order_line``."""
+        return self.env["account.move"].create(
             {
                 "move_type": "out_refund",
                 "partner_id": self.acme.id,
@@ -419,22 +402,24 @@ class TestTurnoverRows(TurnoverCase):
                     Command.create(
                         {
                             "product_id": self.day_product.id,
-                            "product_uom_id": self.uom_day.id,
-                            "quantity": 0.25,
-                            "price_unit": 800.0,
                             "tax_ids": [Command.clear()],
                             "sale_line_ids": [Command.set(order_line.ids)],
+                            **line_values,
                         }
                     )
                 ],
             }
         )
+
+    def _credit_quarter_day(self, order_line, write_off, post=True):
+        """A credit note of 2 h (a quarter of a day at 800: 200) of ``order_line``."""
+        credit_note = self._credit_note(
+            order_line, product_uom_id=self.uom_day.id, quantity=0.25, price_unit=800.0
+        )
         if write_off:
             credit_note.invoice_line_ids.sudo().write({"postproduction_write_off": True})
-        if state == "posted":
+        if post:
             credit_note.action_post()
-        elif state == "cancel":
-            credit_note.button_cancel()
         self.env.invalidate_all()
         return credit_note
 
@@ -482,7 +467,7 @@ class TestTurnoverRows(TurnoverCase):
 
     def test_written_off_credit_note_counts_draft_not_cancelled(self):
         training, order_t, order_line = self._training_invoiced()
-        draft = self._credit_quarter_day(order_line, write_off=True, state="draft")
+        draft = self._credit_quarter_day(order_line, write_off=True, post=False)
         row = self.row(training, order_t)
         self.assertAlmostEqual(row.written_off_turnover, 200.0)
         self.assertAlmostEqual(row.delta, 0.0)
