@@ -81,7 +81,7 @@ def _correlation(delivery):
 # without one, to its order line (standard Odoo). This attribution is shared by the lines
 # (for the buttons) and by the groups summed for the dashboard.
 _RESOURCE_DELIVERY = """(SELECT id, project_id, employee_id, date_start, date_end,
-                                 sale_line_id, daily_rate
+                                 sale_line_id, daily_rate, correlation_status
                             FROM postproduction_delivery
                            WHERE kind = 'resource' AND state != 'draft' AND active)"""
 _LINE_DELIVERY = f"""
@@ -90,6 +90,7 @@ _LINE_DELIVERY = f"""
             AND al.date BETWEEN da.date_start AND da.date_end"""
 # What the valuation needs of a timesheet (or group) ``{source}`` attributed to ``da``.
 _ATTRIBUTED = """da.id AS delivery_id, da.sale_line_id AS delivery_line_id, da.daily_rate,
+                 da.correlation_status,
                  CASE WHEN da.id IS NULL THEN NULLIF({source}.so_line, 0) END AS sale_line_id,
                  NULLIF({source}.product_uom_id, 0) AS product_uom_id,
                  {source}.approval_state, {source}.company_id"""
@@ -330,23 +331,22 @@ def _net_price(line):
 # converted after the joins, for the few groups or lines joined only.
 _HOUR_FACTOR = "COALESCE(tu.factor, uf.hour_factor)"
 _TIMESHEET_DAYS = f"t.hours / {_HOUR_FACTOR} * uf.day_factor"
-_TIMESHEET_ORDER = """CASE WHEN t.delivery_id IS NULL THEN ts.order_id
-                           WHEN r.order_count = 1 THEN r.order_id END"""
-_TIMESHEET_CORRELATION = """CASE WHEN t.delivery_id IS NULL AND ts.id IS NULL THEN 'no_order'
-                                 WHEN t.delivery_id IS NULL OR r.order_count = 1 THEN 'ok'
-                                 WHEN r.order_count IS NULL THEN 'no_order'
-                                 ELSE 'multiple_orders' END"""
-# ``r``: the orders of the timesheet's delivery; ``dl``/``dlu`` the delivery's order line
-# and its unit (when it has one order); ``ts``/``tsu`` the timesheet's order line and unit
-# (without delivery); ``tu`` the timesheet's unit.
+# The order line a timesheet (or group) is valued on: its delivery's when the delivery
+# has one order (``correlation_status`` is stored: 'ok' is exactly one), else its own when
+# it has no delivery.
+_TIMESHEET_ORDER = "CASE WHEN t.delivery_id IS NULL THEN ol.order_id ELSE r.order_id END"
+_TIMESHEET_CORRELATION = """CASE WHEN t.delivery_id IS NOT NULL THEN t.correlation_status
+                                 WHEN ol.id IS NULL THEN 'no_order'
+                                 ELSE 'ok' END"""
+# ``r``: the order of the timesheet's delivery (when it has one); ``ol``/``olu`` the order
+# line it is valued on and its unit; ``tu`` the timesheet's unit.
 _TIMESHEET_VALUATION = f"""
-      LEFT JOIN (SELECT delivery_id, MIN(order_id) AS order_id, COUNT(*) AS order_count
-                   FROM postproduction_delivery_sale_order_rel
-                  GROUP BY delivery_id) r ON r.delivery_id = t.delivery_id
-      LEFT JOIN sale_order_line dl ON dl.id = t.delivery_line_id AND r.order_count = 1
-      LEFT JOIN {_UOM} dlu ON dlu.id = dl.product_uom
-      LEFT JOIN sale_order_line ts ON ts.id = t.sale_line_id
-      LEFT JOIN {_UOM} tsu ON tsu.id = ts.product_uom
+      LEFT JOIN postproduction_delivery_sale_order_rel r
+             ON r.delivery_id = t.delivery_id AND t.correlation_status = 'ok'
+      LEFT JOIN sale_order_line ol
+             ON ol.id = CASE WHEN t.delivery_id IS NULL THEN t.sale_line_id
+                             WHEN t.correlation_status = 'ok' THEN t.delivery_line_id END
+      LEFT JOIN {_UOM} olu ON olu.id = ol.product_uom
       LEFT JOIN {_UOM} tu ON tu.id = t.product_uom_id
       CROSS JOIN (SELECT {_uom_factor("product_uom_hour")} AS hour_factor,
                          {_uom_factor("product_uom_day")} AS day_factor OFFSET 0) uf
@@ -360,11 +360,9 @@ TIMESHEET_QUERY = f"""
            t.approval_state,
            t.delivery_id IS NOT NULL AS delivered,
            {_TIMESHEET_DAYS} AS days,
-           CASE WHEN dl.price_unit IS NOT NULL
-                    THEN {_quantity("t.hours", "dlu")} * {_net_price("dl")}
+           CASE WHEN ol.id IS NOT NULL THEN {_quantity("t.hours", "olu")} * {_net_price("ol")}
                 WHEN t.delivery_id IS NOT NULL
                     THEN {_TIMESHEET_DAYS} * COALESCE(t.daily_rate::float8, 0)
-                WHEN ts.id IS NOT NULL THEN {_quantity("t.hours", "tsu")} * {_net_price("ts")}
                 ELSE 0 END AS amount,
            t.line_count
       FROM ({TIMESHEET_GROUP_QUERY}) t
