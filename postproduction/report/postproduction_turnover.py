@@ -8,7 +8,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..calc import diagnosis, turnover_key
+from ..calc import diagnosis, month_domain, turnover_key
 from . import postproduction_turnover_sql as turnover_sql
 
 _logger = logging.getLogger(__name__)
@@ -69,15 +69,22 @@ INDEXES = [
 #: The column types ``web_search_read`` formats itself, with what ``web_read`` makes of a
 #: value fetched from the database (``convert_to_record`` then ``convert_to_read`` of
 #: Odoo 18's fields, applied to a whole column; the test of the list checks they agree).
+#: A column without ``None`` is returned as it is (the same object): nothing to change.
 def _none_as_false(column):
+    if None not in column:
+        return column
     return [False if value is None else value for value in column]
 
 
 def _none_as_zero(column):
+    if None not in column:
+        return column
     return [value or 0 for value in column]
 
 
 def _none_as_zero_float(column):
+    if None not in column:
+        return column
     return [value or 0.0 for value in column]
 
 
@@ -93,6 +100,9 @@ _PLAIN_TYPES = {
     "text": _none_as_false,
 }
 
+
+#: The context key through which ``_search`` tells ``_table_sql`` the one month it reads.
+MONTH_CONTEXT = "postproduction_turnover_month"
 
 #: Indexes of earlier versions, replaced by the ones above.
 OLD_INDEXES = ["postproduction_aal_timesheet_month_idx"]
@@ -286,12 +296,14 @@ class PostproductionTurnover(models.Model):
             (turnover_sql.ACTIVITY_VIEW, SQL(turnover_sql.ACTIVITY_QUERY)),
             (self._table, turnover_sql.turnover_query()),
         )
+        self._drop_month_function()
         for view, _body in reversed(views):
             tools.drop_view_if_exists(cr, view)
         for statement in turnover_sql.timesheet_month_ddl():
             cr.execute(SQL(statement))
         for view, body in views:
             cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(view), body))
+        cr.execute(SQL(turnover_sql.month_function_ddl(self._table)))
         self._create_indexes()
         self._check_id_range()
 
@@ -304,10 +316,16 @@ class PostproductionTurnover(models.Model):
             turnover_sql.LINE_VIEW,
             turnover_sql.DELIVERY_VIEW,
         )
+        self._drop_month_function()
         for view in views:
             tools.drop_view_if_exists(self.env.cr, view)
         for statement in turnover_sql.timesheet_month_drop():
             self.env.cr.execute(SQL(statement))
+
+    def _drop_month_function(self):
+        self.env.cr.execute(
+            SQL("DROP FUNCTION IF EXISTS %s(date)", SQL.identifier(turnover_sql.MONTH_FUNCTION))
+        )
 
     def _check_id_range(self):
         """Warn when project or order ids outgrow what a row id can hold."""
@@ -347,7 +365,27 @@ class PostproductionTurnover(models.Model):
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None):
         self._disable_jit()
-        return super()._search(self._with_months_of_ids(domain), offset, limit, order)
+        domain = self._with_months_of_ids(domain)
+        month = month_domain.single_month(domain)
+        model = self
+        if self.env.context.get(MONTH_CONTEXT) != month:
+            model = self.with_context(**{MONTH_CONTEXT: month})
+        return super(PostproductionTurnover, model)._search(domain, offset, limit, order)
+
+    @property
+    def _table_sql(self):
+        """The rows of the month the search is about, when it is about one (``_search``).
+
+        They come from the view through a function whose query PostgreSQL plans once per
+        connection (``turnover_sql.month_function_ddl``), rather than on every read.
+        """
+        table = super()._table_sql
+        month = self.env.context.get(MONTH_CONTEXT)
+        if not month:
+            return table
+        # the fields of ``_depends`` ride along, so that their pending changes are flushed
+        flush = SQL().join(SQL(to_flush=field) for field in table.to_flush)
+        return SQL("%s(%s::date)%s", SQL.identifier(turnover_sql.MONTH_FUNCTION), month, flush)
 
     @api.model
     def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
@@ -390,13 +428,14 @@ class PostproductionTurnover(models.Model):
         )
         if not rows:
             return self._format_web_search_read_results(domain, [], offset, limit, count_limit)
-        ids, *columns = zip(*rows, strict=True)
-        values = [
-            self._read_column(field, specification[field.name], column)
-            for field, column in zip(fields_, columns, strict=True)
-        ]
         names = ["id", *(field.name for field in fields_)]
-        records = [dict(zip(names, row, strict=True)) for row in zip(ids, *values, strict=True)]
+        records = [dict(zip(names, row, strict=True)) for row in rows]
+        _ids, *columns = zip(*rows, strict=True)
+        for field, column in zip(fields_, columns, strict=True):
+            values = self._read_column(field, specification[field.name], column)
+            if values is not column:
+                for record, value in zip(records, values, strict=True):
+                    record[field.name] = value
         return self._format_web_search_read_results(domain, records, offset, limit, count_limit)
 
     @api.model

@@ -29,6 +29,8 @@ from ..calc import diagnosis, turnover_key
 DELIVERY_VIEW = "postproduction_turnover_delivery"
 LINE_VIEW = "postproduction_turnover_line"
 ACTIVITY_VIEW = "postproduction_turnover_activity"
+#: The rows of one month, planned once per database connection (``month_function_ddl``).
+MONTH_FUNCTION = "postproduction_turnover_month"
 #: The sums of the timesheet lines per group, kept by triggers (``timesheet_month_ddl``).
 TIMESHEET_MONTH_TABLE = "postproduction_timesheet_month"
 
@@ -685,3 +687,24 @@ def turnover_query():
         status=SQL(status_case, *status_params),
         facts=SQL(FACTS_QUERY),
     )
+
+
+def month_function_ddl(view):
+    """The function that returns the rows of ``view`` (the model's view) of one month.
+
+    PostgreSQL plans the view each time it is read, which takes about as long as a
+    tenth of reading a month of it. In a PL/pgSQL function, the query is planned once
+    per connection (a generic plan, ``period`` a parameter) and the plan kept until a
+    table it reads changes of definition or of statistics. The model reads a month
+    through it (``_table_sql``); the function is rebuilt with the view, after it.
+    """
+    return f"""
+        CREATE OR REPLACE FUNCTION {MONTH_FUNCTION}(date) RETURNS SETOF {view}
+        LANGUAGE plpgsql STABLE ROWS 2000
+        SET plan_cache_mode = force_generic_plan
+        SET jit = off
+        AS $body$
+        BEGIN
+            RETURN QUERY SELECT * FROM {view} WHERE period = $1;
+        END
+        $body$"""

@@ -12,6 +12,7 @@ from odoo.tools import mute_logger
 
 from ..calc import diagnosis, periods
 from ..report.postproduction_turnover import PostproductionTurnover
+from ..report.postproduction_turnover_sql import MONTH_FUNCTION
 from .common import PostproductionCase
 
 JAN = date(2026, 1, 1)
@@ -911,8 +912,11 @@ class TestTurnoverTimesheetSums(TurnoverCase):
 
     def test_uninstallation_removes_the_sums_and_their_triggers(self):
         self.env["postproduction.turnover"]._drop_timesheet_month()
-        self.cr.execute("SELECT to_regclass('postproduction_timesheet_month')")
-        self.assertIsNone(self.cr.fetchone()[0])
+        self.cr.execute(
+            "SELECT to_regclass('postproduction_timesheet_month'), "
+            "to_regprocedure('postproduction_turnover_month(date)')"
+        )
+        self.assertEqual(self.cr.fetchone(), (None, None))
         self._timesheet(self.support, self.bob, date(2026, 1, 27))  # no trigger left
         self.env.flush_all()
         self.env["postproduction.turnover"].init()
@@ -1015,6 +1019,27 @@ class TestTurnoverListReading(TurnoverCase):
             self.env.invalidate_all()
             self.assertEqual(turnover.web_search_read(domain, spec, **kwargs), expected)
         self.assertTrue(expected["records"])
+
+    def test_one_month_is_read_through_its_function_with_the_same_rows(self):
+        self.invoice_order(self.order_x)
+        turnover = self.env["postproduction.turnover"].with_user(self.user_pp)
+        projects = ("project_id", "in", self.projects.ids)
+        one_month = [("period", "=", JAN), projects]
+        # the same rows, through the view: two months, the other one empty
+        two_months = ["|", ("period", "=", JAN), ("period", "=", date(1990, 1, 1)), projects]
+        self.assertIn(MONTH_FUNCTION, turnover._search(one_month).select().code)
+        self.assertNotIn(MONTH_FUNCTION, turnover._search(two_months).select().code)
+        spec = list_specification(turnover.env)
+        fields_ = [name for name, field in turnover._fields.items() if field.store]
+        self.env.invalidate_all()
+        expected = turnover.search_read(two_months, fields_, order="id")
+        self.assertEqual(len(expected), len(self.projects) + 1)  # two rows on Migration
+        self.env.invalidate_all()
+        self.assertEqual(turnover.search_read(one_month, fields_, order="id"), expected)
+        self.assertEqual(
+            turnover.web_search_read(one_month, spec, order="id"),
+            turnover.web_search_read(two_months, spec, order="id"),
+        )
 
     def test_the_list_applies_the_record_rules(self):
         _other, user = self.create_other_company_user(
