@@ -367,6 +367,7 @@ class PostproductionTurnover(models.Model):
         self._disable_jit()
         domain = self._with_months_of_ids(domain)
         month = month_domain.single_month(domain)
+        month = month and month.isoformat()
         model = self
         if self.env.context.get(MONTH_CONTEXT) != month:
             model = self.with_context(**{MONTH_CONTEXT: month})
