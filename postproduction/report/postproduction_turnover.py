@@ -66,10 +66,9 @@ INDEXES = [
 ]
 
 
-#: The column types ``web_search_read`` formats itself, with what ``web_read`` makes of a
-#: value fetched from the database (``convert_to_record`` then ``convert_to_read`` of
-#: Odoo 18's fields, applied to a whole column; the test of the list checks they agree).
-#: A column without ``None`` is returned as it is (the same object): nothing to change.
+# What ``web_read`` makes of a column fetched from the database (``convert_to_record`` then
+# ``convert_to_read`` of Odoo 18's fields, applied to a whole column; the test of the list
+# checks they agree). A column without ``None`` is returned as it is (the same object).
 def _none_as_false(column):
     if None not in column:
         return column
@@ -88,6 +87,7 @@ def _none_as_zero_float(column):
     return [value or 0.0 for value in column]
 
 
+#: The column types ``web_search_read`` formats itself, with their formatting.
 _PLAIN_TYPES = {
     "boolean": _none_as_false,
     "char": _none_as_false,
@@ -444,6 +444,8 @@ class PostproductionTurnover(models.Model):
         """Whether ``web_search_read`` formats ``field`` itself (``spec``: its part)."""
         if not field.store or not field.column_type or field.type not in _PLAIN_TYPES:
             return False
+        if callable(field.translate):  # terms marked up when editing translations
+            return False
         if field.type != "many2one":
             return not spec
         return set(spec) <= {"fields"} and set(spec.get("fields", {})) <= {"display_name"}
@@ -458,9 +460,6 @@ class PostproductionTurnover(models.Model):
                 for record in self.env[field.comodel_name].browse(records).sudo():
                     records[record.id]["display_name"] = record.display_name
             return [records[value] if value else False for value in column]
-        if callable(field.translate) and self.env.context.get("edit_translations"):
-            to_record, to_read = field.convert_to_record, field.convert_to_read
-            return [to_read(to_record(value, self), self, False) for value in column]
         return _PLAIN_TYPES[field.type](column)
 
     @api.model
