@@ -280,14 +280,21 @@ class TestUnlock(InvoiceDocumentCase):
 
 
 class TestDemoInvoices(TransactionCase):
-    def test_demo_has_a_final_invoice_and_a_proforma_of_last_month(self):
-        final = self.env.ref("postproduction.demo_invoice_final", raise_if_not_found=False)
-        if not final:
+    def demo_record(self, name):
+        """The demo record ``name`` of PostProduction; the test is skipped without demo data."""
+        record = self.env.ref(f"postproduction.{name}", raise_if_not_found=False)
+        if not record:
             self.skipTest("demo data not installed")
+        return record
+
+    def months_ago(self, count):
+        today = fields.Date.context_today(self.env.user)
+        return periods.add_months(periods.month_start(today), -count)
+
+    def test_demo_has_a_final_invoice_and_a_proforma_of_last_month(self):
+        final = self.demo_record("demo_invoice_final")
         proforma = self.env.ref("postproduction.demo_invoice_proforma")
-        last_month = periods.add_months(
-            periods.month_start(fields.Date.context_today(self.env.user)), -1
-        )
+        last_month = self.months_ago(1)
         self.assertEqual((final.state, proforma.state), ("posted", "draft"))
         for invoice in final | proforma:
             self.assertRegex(invoice.proforma_number, r"^PF/\d{4}/\d{5}$")
@@ -302,13 +309,9 @@ class TestDemoInvoices(TransactionCase):
             self.assertTrue(text in html, f"{text!r} not printed")
 
     def test_demo_has_an_invoice_corrected_by_a_write_off(self):
-        invoice = self.env.ref("postproduction.demo_invoice_corrected", raise_if_not_found=False)
-        if not invoice:
-            self.skipTest("demo data not installed")
+        invoice = self.demo_record("demo_invoice_corrected")
         refund = self.env.ref("postproduction.demo_credit_note")
-        month = periods.add_months(
-            periods.month_start(fields.Date.context_today(self.env.user)), -2
-        )
+        month = self.months_ago(2)
         self.assertEqual((invoice.state, refund.state), ("posted", "posted"))
         self.assertEqual(refund.reversed_entry_id, invoice)
         self.assertEqual(refund.postproduction_period, month)
