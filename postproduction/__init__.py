@@ -3,6 +3,29 @@ from . import wizards
 from . import report
 
 
+def pre_init_hook(env):
+    """Existing timesheets enter the approval validated, by whoever installs the module
+    and at that moment, so that they stay billable exactly as before: a company that later
+    invoices validated timesheets only loses none of its history. Other analytic lines get
+    Odoo's default (draft) when the column is filled."""
+    cr = env.cr
+    cr.execute("SELECT write_uid FROM ir_module_module WHERE name = 'postproduction'")
+    installer = (cr.fetchone() or [None])[0] or env.uid
+    cr.execute(
+        """ALTER TABLE account_analytic_line
+               ADD COLUMN IF NOT EXISTS approval_state varchar,
+               ADD COLUMN IF NOT EXISTS approval_user_id integer,
+               ADD COLUMN IF NOT EXISTS approval_date timestamp"""
+    )
+    cr.execute(
+        """UPDATE account_analytic_line
+              SET approval_state = 'validated', approval_user_id = %s,
+                  approval_date = now() AT TIME ZONE 'UTC'
+            WHERE project_id IS NOT NULL AND approval_state IS NULL""",
+        [installer],
+    )
+
+
 def uninstall_hook(env):
     """Remove what the dashboard keeps outside Odoo's models: the triggers on the
     timesheets and the table of their sums."""

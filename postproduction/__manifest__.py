@@ -9,6 +9,7 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
+    "pre_init_hook": "pre_init_hook",
     "uninstall_hook": "uninstall_hook",
     # sale_timesheet: order lines delivered from timesheets; sale_expense: re-invoiced
     # expenses; project_purchase: vendor bills on projects; sale_management: the

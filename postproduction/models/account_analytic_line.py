@@ -156,9 +156,20 @@ class AccountAnalyticLine(models.Model):
         return new.sudo(self.env.su)
 
     def _check_can_write(self, values):
-        if self.env.context.get("postproduction_timesheet_split"):
+        if self._postproduction_splitting():
             return None
         return super()._check_can_write(values)
+
+    def _postproduction_splitting(self):
+        """Whether this write is a correction's split (``_postproduction_split``): only ever
+        in a superuser environment, which no RPC context can give."""
+        return self.env.su and self.env.context.get("postproduction_timesheet_split")
+
+    def _postproduction_time_off(self):
+        """The time-off timesheets among these (project_timesheet_holidays): Odoo's Time
+        Off application owns them, the approval never locks them."""
+        names = [name for name in ("holiday_id", "global_leave_id") if name in self._fields]
+        return self.filtered(lambda line: any(line[name] for name in names))
 
     # ------------------------------------------------------------------ locking
     def _is_readonly(self):
@@ -175,14 +186,13 @@ class AccountAnalyticLine(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if "approval_state" in vals and not self.env.context.get("postproduction_approval"):
-            if not self._is_timesheet_validator():
-                raise AccessError(
-                    self.env._(
-                        "Use the Submit, Validate, Refuse and Reset to draft actions to change "
-                        "the approval of a timesheet."
-                    )
+        if "approval_state" in vals and not self._is_timesheet_validator():
+            raise AccessError(
+                self.env._(
+                    "Use the Submit, Validate, Refuse and Reset to draft actions to change "
+                    "the approval of a timesheet."
                 )
+            )
         if self._APPROVAL_LOCKED_FIELDS & set(vals):
             self._check_approval_unlocked()
         return super().write(vals)
@@ -192,10 +202,13 @@ class AccountAnalyticLine(models.Model):
         self._check_approval_unlocked()
 
     def _check_approval_unlocked(self):
-        if self.env.context.get("postproduction_timesheet_split"):
+        if self._postproduction_splitting():
             return
-        locked = self.filtered(
-            lambda line: line.project_id and line.approval_state in ("submitted", "validated")
+        locked = (
+            self.filtered(
+                lambda line: line.project_id and line.approval_state in ("submitted", "validated")
+            )
+            - self._postproduction_time_off()
         )
         if locked:
             line = locked[0]
@@ -253,11 +266,11 @@ class AccountAnalyticLine(models.Model):
                 )
             )
         billed = timesheets.filtered(lambda t: not t._is_not_billed())
-        if billed and target != "submitted":
+        if billed and target in ("refused", "draft"):
             raise UserError(
                 self.env._(
-                    "Timesheet of %(employee)s on %(date)s is already invoiced and stays "
-                    "validated.",
+                    "Timesheet of %(employee)s on %(date)s is already invoiced: it can be "
+                    "submitted and validated, not refused or reset to draft.",
                     employee=billed[0].employee_id.name,
                     date=billed[0].date,
                 )
@@ -267,9 +280,10 @@ class AccountAnalyticLine(models.Model):
             vals.update(approval_user_id=self.env.user.id, approval_date=fields.Datetime.now())
         elif target == "draft":
             vals.update(approval_user_id=False, approval_date=False)
-        # Consultants change only the approval of their own lines, which the record rules
-        # let them write; validators hold the approver rights.
-        timesheets.with_context(postproduction_approval=True).write(vals)
+        # The rights were checked above: consultants move only their own lines, validators
+        # any. Time-off lines follow their week, though Odoo lets no one but the system
+        # write them.
+        timesheets.sudo().write(vals)
         return True
 
     def action_submit(self):

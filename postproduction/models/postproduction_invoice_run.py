@@ -751,14 +751,16 @@ class PostproductionInvoiceRun(models.Model):
 
     @api.model
     def _generate_due_invoices(self, date_ref):
-        """Invoice, in each company, the instalments due up to ``date_ref`` and, from the
-        company's monthly invoicing day on, last month's production.
+        """Invoice, in each company that chose automatic generation, the instalments due up
+        to ``date_ref`` and, from the company's monthly invoicing day on, last month's
+        production; never what is due before the company's start date.
 
         Resumes the scheduled runs an interruption left running; commits per batch
         (outside tests). Returns the runs.
         """
         runs = self.browse()
-        for company in self.env["res.company"].search([]):
+        companies = self.env["res.company"].search([("postproduction_auto_invoice", "=", True)])
+        for company in companies:
             this = self.with_company(company).with_context(allowed_company_ids=[company.id])
             for period, domain, until in this._due_work(company, date_ref):
                 run = this._resumable_run(period, domain) or this.create(
@@ -774,10 +776,14 @@ class PostproductionInvoiceRun(models.Model):
     def _due_work(self, company, date_ref):
         """[(month, row domain, instalments until)] due on ``date_ref`` for ``company``."""
         work = []
+        since = company.postproduction_auto_invoice_from
+        if not since or since > date_ref:
+            return work
         due = self.env["postproduction.schedule"]._read_group(
             [
                 ("company_id", "=", company.id),
                 ("state", "=", "to_invoice"),
+                ("date", ">=", since),
                 ("date", "<=", date_ref),
                 ("order_id.postproduction_mode", "=", "schedule"),
                 ("order_id.state", "=", "sale"),
@@ -792,7 +798,7 @@ class PostproductionInvoiceRun(models.Model):
                     [
                         ("company_id", "=", company.id),
                         ("state", "=", "to_invoice"),
-                        ("date", ">=", start),
+                        ("date", ">=", max(start, since)),
                         ("date", "<=", min(end, date_ref)),
                     ]
                 )
@@ -801,7 +807,11 @@ class PostproductionInvoiceRun(models.Model):
             domain = [("mode", "=", "schedule"), ("order_id", "in", sorted(orders.ids))]
             work.append((start, domain, date_ref))
         last_month = invoicing.monthly_invoicing_due(date_ref, company.postproduction_invoicing_day)
-        if last_month and not self._done_cron_run(company, last_month):
+        if (
+            last_month
+            and last_month >= since.replace(day=1)
+            and not self._done_cron_run(company, last_month)
+        ):
             work.append((last_month, [("mode", "=", "monthly")], None))
         return work
 

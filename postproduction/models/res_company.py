@@ -2,8 +2,8 @@ from datetime import datetime, time
 
 import pytz
 
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.base.models import ir_sequence
 
@@ -13,9 +13,10 @@ class ResCompany(models.Model):
 
     postproduction_validated_timesheets_only = fields.Boolean(
         string="Invoice validated timesheets only",
-        default=True,
         help="When set, an order line's delivered quantity counts only the validated "
-        "timesheets; otherwise every timesheet counts, as in standard Odoo.",
+        "timesheets; otherwise every timesheet counts, as in standard Odoo. Switching it on "
+        "validates the company's draft timesheets of that moment, so that nothing already "
+        "delivered stops being billable.",
     )
     postproduction_day_product_id = fields.Many2one(
         "product.product",
@@ -60,6 +61,18 @@ class ResCompany(models.Model):
         "production; empty (0) to invoice it by hand only.",
     )
 
+    postproduction_auto_invoice = fields.Boolean(
+        string="Automatic invoice generation",
+        help="When set, a daily scheduled action creates the pro-forma invoices of the "
+        "instalments due and, from the monthly invoicing day, of last month's production; "
+        "never for what is due before the start date.",
+    )
+    postproduction_auto_invoice_from = fields.Date(
+        string="Automatic generation from",
+        help="Instalments due and months before this date are never invoiced "
+        "automatically, only by hand.",
+    )
+
     postproduction_preliminary_invoice_day = fields.Integer(
         string="Preliminary invoice day",
         help="Day of the month (1-28) from which the month's forecast of the orders invoiced "
@@ -80,6 +93,64 @@ class ResCompany(models.Model):
             "The monthly invoicing day is a day from 1 to 28 (0 or empty: off).",
         ),
     ]
+
+    @api.constrains("postproduction_auto_invoice", "postproduction_auto_invoice_from")
+    def _check_postproduction_auto_invoice_from(self):
+        for company in self:
+            if company.postproduction_auto_invoice and not company.postproduction_auto_invoice_from:
+                raise ValidationError(
+                    self.env._(
+                        "Company %(company)s: give the date from which invoices are generated "
+                        "automatically.",
+                        company=company.name,
+                    )
+                )
+
+    def write(self, vals):
+        field = "postproduction_validated_timesheets_only"
+        changed = self.filtered(lambda c: field in vals and c[field] != bool(vals[field]))
+        if vals.get("postproduction_auto_invoice") and not vals.get(
+            "postproduction_auto_invoice_from"
+        ):
+            # Switched on without a date: from this month on, never what was due before.
+            self.filtered(lambda c: not c.postproduction_auto_invoice_from).write(
+                {"postproduction_auto_invoice_from": fields.Date.context_today(self).replace(day=1)}
+            )
+        result = super().write(vals)
+        if changed:
+            changed.filtered(field)._postproduction_validate_existing_timesheets()
+            changed._postproduction_recompute_delivered()
+        return result
+
+    def _postproduction_validate_existing_timesheets(self):
+        """Validate the draft timesheets of these companies, recorded as validated by the
+        current user now: they counted as delivered until now and stay so when the company
+        starts invoicing validated timesheets only."""
+        if not self:
+            return
+        timesheets = self.env["account.analytic.line"]
+        timesheets.flush_model(["approval_state", "project_id", "company_id"])
+        self.env.cr.execute(
+            """UPDATE account_analytic_line
+                  SET approval_state = 'validated', approval_user_id = %s,
+                      approval_date = now() AT TIME ZONE 'UTC'
+                WHERE approval_state = 'draft' AND project_id IS NOT NULL
+                  AND company_id IN %s""",
+            [self.env.uid, tuple(self.ids)],
+        )
+        timesheets.invalidate_model(["approval_state", "approval_user_id", "approval_date"])
+
+    def _postproduction_recompute_delivered(self):
+        """Recompute the delivered quantities of the order lines these companies' timesheets
+        land on: which timesheets count depends on the company's choice."""
+        self.env["account.analytic.line"].flush_model(["so_line", "company_id"])
+        self.env.cr.execute(
+            """SELECT DISTINCT so_line FROM account_analytic_line
+                WHERE so_line IS NOT NULL AND company_id IN %s""",
+            [tuple(self.ids)],
+        )
+        lines = self.env["sale.order.line"].browse(row[0] for row in self.env.cr.fetchall())
+        lines.modified(["analytic_line_ids"])
 
     def _postproduction_proforma_sequence(self):
         """The company's PF/YYYY/NNNNN sequence, created the first time it is needed.

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -13,9 +13,21 @@ class ResConfigSettings(models.TransientModel):
     postproduction_invoicing_day = fields.Integer(
         related="company_id.postproduction_invoicing_day", readonly=False
     )
+    postproduction_auto_invoice = fields.Boolean(
+        related="company_id.postproduction_auto_invoice", readonly=False
+    )
+    postproduction_auto_invoice_from = fields.Date(
+        related="company_id.postproduction_auto_invoice_from", readonly=False
+    )
     postproduction_preliminary_invoice_day = fields.Integer(
         related="company_id.postproduction_preliminary_invoice_day", readonly=False
     )
     postproduction_taxes_required = fields.Boolean(
         related="company_id.postproduction_taxes_required", readonly=False
     )
+
+    @api.onchange("postproduction_auto_invoice")
+    def _onchange_postproduction_auto_invoice(self):
+        """Start automatic generation this month: nothing due before is billed by it."""
+        if self.postproduction_auto_invoice and not self.postproduction_auto_invoice_from:
+            self.postproduction_auto_invoice_from = fields.Date.context_today(self).replace(day=1)

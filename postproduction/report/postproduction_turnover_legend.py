@@ -23,5 +23,6 @@ class PostproductionTurnoverLegend(models.TransientModel):
             for status in diagnosis.STATUSES
         ]
         return self.env["ir.qweb"]._render(
-            "postproduction.postproduction_turnover_legend_table", {"rows": rows}
+            "postproduction.postproduction_turnover_legend_table",
+            {"rows": rows, "company": self.env.company},
         )

@@ -1,10 +1,11 @@
 from datetime import date
 from unittest.mock import patch
 
+from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import mute_logger
 
 from ..models.postproduction_invoice_run import PostproductionInvoiceRun
@@ -12,6 +13,7 @@ from .common import PostproductionCase
 from .test_turnover import FEB, JAN, TurnoverCase
 
 RUN = "postproduction.invoice.run"
+MAR = date(2026, 3, 1)
 
 
 class InvoiceRunCase(TurnoverCase):
@@ -156,6 +158,7 @@ class TestGenerate(InvoiceRunCase):
         self.assertEqual(len(run.line_ids.filtered(lambda r: r.result == "generated")), 3)
 
     def test_company_terms_go_to_the_invoice(self):
+        self.env["ir.config_parameter"].sudo().set_param("account.use_invoice_terms", True)
         self.company.invoice_terms = "<p>Payment within 30 days.</p>"
         run = self.generate(domain=self.order_domain(self.order))
         self.assertIn("Payment within 30 days.", str(run.move_ids.narration))
@@ -354,6 +357,46 @@ class TestSchedule(InvoiceRunCase):
 
 
 class TestCron(InvoiceRunCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {"postproduction_auto_invoice": True, "postproduction_auto_invoice_from": JAN}
+        )
+
+    def test_no_invoice_appears_by_itself_without_the_company_choice(self):
+        self.company.write(
+            {"postproduction_auto_invoice": False, "postproduction_invoicing_day": 1}
+        )
+        generated = self.env["account.move"].search_count([("postproduction_run_id", "!=", False)])
+        self.assertFalse(self.env[RUN]._generate_due_invoices(date(2026, 3, 2)))
+        self.assertEqual(
+            self.env["account.move"].search_count([("postproduction_run_id", "!=", False)]),
+            generated,
+        )
+        self.assertEqual(self.order_f.postproduction_schedule_ids.state, "to_invoice")
+
+    def test_nothing_due_before_the_start_date_is_invoiced_automatically(self):
+        self.company.write(
+            {"postproduction_invoicing_day": 1, "postproduction_auto_invoice_from": MAR}
+        )
+        self.assertFalse(self.env[RUN]._generate_due_invoices(date(2026, 3, 2)))
+        self.assertEqual(self.order_f.postproduction_schedule_ids.state, "to_invoice")
+
+    def test_switching_automatic_generation_on_starts_this_month(self):
+        self.company.write(
+            {"postproduction_auto_invoice": False, "postproduction_auto_invoice_from": False}
+        )
+        with freeze_time("2026-03-17"):
+            self.company.postproduction_auto_invoice = True
+        self.assertEqual(self.company.postproduction_auto_invoice_from, MAR)
+
+    def test_automatic_generation_requires_a_start_date(self):
+        with self.assertRaises(ValidationError):
+            self.company.write(
+                {"postproduction_auto_invoice": True, "postproduction_auto_invoice_from": False}
+            )
+
     def test_cron_invoices_last_month_on_the_invoicing_day(self):
         self.company.postproduction_invoicing_day = 5
         self.assertFalse(self.env[RUN]._generate_due_invoices(date(2026, 2, 4)))
