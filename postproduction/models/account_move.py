@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_date
+from odoo.tools import format_date, is_html_empty
 
 POSTPRODUCTION_STATUSES = [
     ("proforma_preparation", "Pro-forma in preparation"),
@@ -84,6 +84,31 @@ class AccountMove(models.Model):
             # The instalments' own guard refuses changes to invoiced lines; state and
             # invoice are not among the fields it guards.
             schedules.write({"state": "to_invoice", "move_id": False})
+
+    # ------------------------------------------------------------------ scope
+    def _postproduction_in_use(self):
+        """The moves PostProduction handles: generated, billing a month, credit notes of
+        those, or billing an order PostProduction manages. On the others Odoo's flows
+        (credit notes, Send & Print, the printed invoice) stay as in standard Odoo."""
+
+        def used(move):
+            source = move.reversed_entry_id or move
+            return bool(
+                move.postproduction_period
+                or source.proforma_number
+                or source.postproduction_period
+                or source.postproduction_run_id
+                or source.sudo().invoice_line_ids.sale_line_ids.order_id._postproduction_in_use()
+            )
+
+        return self.filtered(used)
+
+    @api.model
+    def _postproduction_invoice_terms_used(self, company):
+        """Whether ``company``'s invoice terms go on invoices: Odoo's own setting
+        (Default Terms & Conditions), and terms written."""
+        enabled = self.env["ir.config_parameter"].sudo().get_param("account.use_invoice_terms")
+        return bool(enabled) and not is_html_empty(company.invoice_terms)
 
     # ------------------------------------------------------------------ status
     postproduction_status = fields.Selection(
@@ -215,7 +240,7 @@ class AccountMove(models.Model):
         posted = super()._post(soft=soft)
         posted.filtered(
             lambda m: m.move_type == "out_refund" and m.reversed_entry_id
-        )._postproduction_credit_timesheets()
+        )._postproduction_in_use()._postproduction_credit_timesheets()
         return posted
 
     def _check_postproduction_taxes(self):

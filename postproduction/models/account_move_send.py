@@ -6,9 +6,12 @@ class AccountMoveSend(models.AbstractModel):
 
     @api.model
     def _get_default_mail_partner_ids(self, move, mail_template, mail_lang):
-        """Address invoices to the customer's billing contact and copy the contacts ticked
-        'Invoice e-mail copy'; the customer itself when it has no billing contact."""
+        """Address PostProduction invoices to the customer's billing contact and copy the
+        contacts ticked 'Invoice e-mail copy'; the customer itself when it has no billing
+        contact."""
         partners = super()._get_default_mail_partner_ids(move, mail_template, mail_lang)
+        if not move._postproduction_in_use():
+            return partners
         customer = move.commercial_partner_id
         if customer.postproduction_billing_contact_id:
             partners -= move.partner_id | customer
@@ -19,7 +22,8 @@ class AccountMoveSend(models.AbstractModel):
     def _get_placeholder_mail_template_dynamic_attachments_data(
         self, move, mail_template, pdf_report=None
     ):
-        """Offer the activity statement as an attachment of invoices that bill timesheets."""
+        """Offer the activity statement as an attachment of PostProduction invoices that
+        bill timesheets."""
         result = super()._get_placeholder_mail_template_dynamic_attachments_data(
             move, mail_template, pdf_report=pdf_report
         )
@@ -28,6 +32,7 @@ class AccountMoveSend(models.AbstractModel):
         )
         if (
             report
+            and move._postproduction_in_use()
             and move.sudo().timesheet_ids
             and report.report_name not in {data.get("dynamic_report") for data in result}
         ):

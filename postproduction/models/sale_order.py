@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_is_zero, float_round, is_html_empty
+from odoo.tools import float_is_zero, float_round
 
 from ..calc import invoicing, periods, split
 
@@ -65,6 +65,13 @@ class SaleOrder(models.Model):
         if "postproduction_mode" in vals:
             self.postproduction_delivery_ids._resolve_sale_line()
         return result
+
+    def _postproduction_in_use(self):
+        """The orders PostProduction manages: with deliveries or instalments. Odoo's own
+        flows on other orders stay as in standard Odoo."""
+        return self.filtered(
+            lambda o: o.postproduction_delivery_ids or o.postproduction_schedule_ids
+        )
 
     @api.depends("postproduction_delivery_ids")
     def _compute_postproduction_delivery_count(self):
@@ -156,7 +163,7 @@ class SaleOrder(models.Model):
             if not values.get("invoice_payment_term_id") and values.get("invoice_date"):
                 # without terms, Odoo keeps the day of the run, maybe before the invoice date
                 values["invoice_date_due"] = values["invoice_date"]
-            if not is_html_empty(self.company_id.invoice_terms):
+            if self.env["account.move"]._postproduction_invoice_terms_used(self.company_id):
                 values["narration"] = self.company_id.invoice_terms
         return values
 

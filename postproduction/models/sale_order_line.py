@@ -110,11 +110,17 @@ class SaleOrderLine(models.Model):
     def _recompute_qty_to_invoice(self, start_date, end_date):
         """Odoo's period recomputation, without billing twice the timesheets of an invoice
         partly credited (see ``_postproduction_unbilled_timesheet_domain``)."""
+        in_use = self.order_id._postproduction_in_use()
         lines = self.filtered(
-            lambda sol: sol.product_id and sol.product_id._is_delivered_timesheet()
+            lambda sol: (
+                sol.order_id in in_use
+                and sol.product_id
+                and sol.product_id._is_delivered_timesheet()
+            )
         )
-        if not (start_date and end_date):
+        if not (start_date and end_date and lines):
             return super()._recompute_qty_to_invoice(start_date, end_date)
+        super(SaleOrderLine, self - lines)._recompute_qty_to_invoice(start_date, end_date)
         mapping = lines._postproduction_timesheet_quantities(start_date, end_date)
         for line in lines:
             status = line.invoice_status

@@ -96,9 +96,16 @@ class TestInvoiceDocument(InvoiceDocumentCase):
         self.assert_printed("January 2026", html, printed=False)
 
     def test_company_terms_are_the_footer_message(self):
+        self.env["ir.config_parameter"].sudo().set_param("account.use_invoice_terms", True)
         self.company.invoice_terms = "<p>Payable by transfer within 30 days.</p>"
         self.invoice.narration = False
         self.assert_printed("Payable by transfer within 30 days.", self.html())
+
+    def test_company_terms_are_not_printed_when_odoo_s_setting_is_off(self):
+        self.env["ir.config_parameter"].sudo().set_param("account.use_invoice_terms", False)
+        self.company.invoice_terms = "<p>Payable by transfer within 30 days.</p>"
+        self.invoice.narration = False
+        self.assert_printed("Payable by transfer within 30 days.", self.html(), printed=False)
 
 
 class TestActivityStatement(InvoiceDocumentCase):
