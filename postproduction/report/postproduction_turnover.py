@@ -286,7 +286,8 @@ class PostproductionTurnover(models.Model):
 
     # ------------------------------------------------------------------ view
     def init(self):
-        """Create the views, and rebuild the timesheet sums they read (with their triggers)."""
+        """Create the views and the triggers, and rebuild the timesheet sums they read when
+        their definition changed."""
         self.env.flush_all()
         cr = self.env.cr
         tools.drop_view_if_exists(cr, self._table)
@@ -299,7 +300,7 @@ class PostproductionTurnover(models.Model):
         self._drop_month_function()
         for view, _body in reversed(views):
             tools.drop_view_if_exists(cr, view)
-        for statement in turnover_sql.timesheet_month_ddl():
+        for statement in turnover_sql.timesheet_month_ddl(self._timesheet_month_outdated()):
             cr.execute(SQL(statement))
         for view, body in views:
             cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(view), body))
@@ -307,9 +308,21 @@ class PostproductionTurnover(models.Model):
         self._create_indexes()
         self._check_id_range()
 
+    def _timesheet_month_outdated(self):
+        """Whether the timesheet sums are missing or were built by another definition;
+        an upgrade that does not change them keeps them (a million lines to sum again)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT obj_description(to_regclass(%s), 'pg_class')",
+                turnover_sql.TIMESHEET_MONTH_TABLE,
+            )
+        )
+        return self.env.cr.fetchone()[0] != turnover_sql.timesheet_month_fingerprint()
+
     @api.model
     def _drop_timesheet_month(self):
-        """Remove the views, the timesheet sums, their triggers and function (uninstall)."""
+        """Remove the views, the timesheet sums, their triggers and function, and the
+        indexes of ours on Odoo's tables (uninstall)."""
         views = (
             self._table,
             turnover_sql.ACTIVITY_VIEW,
@@ -321,6 +334,8 @@ class PostproductionTurnover(models.Model):
             tools.drop_view_if_exists(self.env.cr, view)
         for statement in turnover_sql.timesheet_month_drop():
             self.env.cr.execute(SQL(statement))
+        for name, *_definition in INDEXES:
+            self.env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
 
     def _drop_month_function(self):
         self.env.cr.execute(

@@ -22,6 +22,8 @@ timesheet lines go through as few joins and aggregates as possible. Amounts are 
 ``float8`` and rounded to the currency at the end.
 """
 
+import hashlib
+
 from odoo.tools import SQL
 
 from ..calc import diagnosis, turnover_key
@@ -226,19 +228,35 @@ _UPDATED_LINES = f"""(
      WHERE {_changed("r", "n")})"""
 
 
-def timesheet_month_ddl():
-    """The table of the timesheet sums, the triggers that keep it, and its backfill.
-
-    Statement-level triggers with transition tables on ``account_analytic_line`` add the
-    lines inserted, subtract the lines deleted, and move the lines whose group or hours an
-    update changes; a group whose last line goes is deleted. The triggers see every
-    write, through the ORM or not, and roll back with it. The first and last dates of a
-    group only widen when lines go: a wider range can only send more groups to the
-    line-by-line reading, never change a sum. Returns a list of SQL statements: the
-    table is dropped and rebuilt from the lines (the views that read it must be dropped
-    first).
-    """
+def _timesheet_month_table_ddl():
     names = ", ".join(_GROUP_KEY)
+    return [
+        f"DROP TABLE IF EXISTS {TIMESHEET_MONTH_TABLE}",
+        f"""CREATE TABLE {TIMESHEET_MONTH_TABLE} (
+                period date NOT NULL,
+                project_id integer NOT NULL,
+                employee_id integer NOT NULL,
+                so_line integer NOT NULL,
+                product_uom_id integer NOT NULL,
+                approval_state varchar NOT NULL,
+                company_id integer NOT NULL,
+                date_first date NOT NULL,
+                date_last date NOT NULL,
+                hours numeric NOT NULL,
+                line_count bigint NOT NULL)""",
+        f"""CREATE UNIQUE INDEX {TIMESHEET_MONTH_TABLE}_key_idx
+                ON {TIMESHEET_MONTH_TABLE} ({names})""",
+    ]
+
+
+def _timesheet_month_backfill():
+    names = ", ".join(_GROUP_KEY)
+    return f"""INSERT INTO {TIMESHEET_MONTH_TABLE}
+                   ({names}, date_first, date_last, hours, line_count)
+            {_group_sums("account_analytic_line")}"""
+
+
+def _timesheet_month_triggers_ddl():
     function = f"""
         CREATE OR REPLACE FUNCTION {_TIMESHEET_MONTH_FUNCTION}() RETURNS trigger
         LANGUAGE plpgsql AS $body$
@@ -255,24 +273,7 @@ def timesheet_month_ddl():
             RETURN NULL;
         END
         $body$"""
-    statements = [
-        f"DROP TABLE IF EXISTS {TIMESHEET_MONTH_TABLE}",
-        f"""CREATE TABLE {TIMESHEET_MONTH_TABLE} (
-                period date NOT NULL,
-                project_id integer NOT NULL,
-                employee_id integer NOT NULL,
-                so_line integer NOT NULL,
-                product_uom_id integer NOT NULL,
-                approval_state varchar NOT NULL,
-                company_id integer NOT NULL,
-                date_first date NOT NULL,
-                date_last date NOT NULL,
-                hours numeric NOT NULL,
-                line_count bigint NOT NULL)""",
-        f"""CREATE UNIQUE INDEX {TIMESHEET_MONTH_TABLE}_key_idx
-                ON {TIMESHEET_MONTH_TABLE} ({names})""",
-        function,
-    ]
+    statements = [function]
     for operation, referencing in _TIMESHEET_MONTH_TRIGGERS.items():
         trigger = f"{TIMESHEET_MONTH_TABLE}_{operation.lower()}"
         statements += [
@@ -286,11 +287,40 @@ def timesheet_month_ddl():
         f"DROP TRIGGER IF EXISTS {trigger} ON account_analytic_line",
         f"""CREATE TRIGGER {trigger} AFTER TRUNCATE ON account_analytic_line
             FOR EACH STATEMENT EXECUTE FUNCTION {_TIMESHEET_MONTH_FUNCTION}()""",
-        f"""INSERT INTO {TIMESHEET_MONTH_TABLE}
-                   ({names}, date_first, date_last, hours, line_count)
-            {_group_sums("account_analytic_line")}""",
-        f"ANALYZE {TIMESHEET_MONTH_TABLE}",
     ]
+    return statements
+
+
+def timesheet_month_fingerprint():
+    """What the timesheet sums are: their table and how a line is summed. The sums are
+    rebuilt only when this changes, not on every upgrade of the module."""
+    definition = "\n".join(
+        [*_timesheet_month_table_ddl(), _timesheet_month_backfill(), _add_to_groups("x")]
+    )
+    return "postproduction " + hashlib.sha1(definition.encode()).hexdigest()
+
+
+def timesheet_month_ddl(rebuild=True):
+    """The table of the timesheet sums, the triggers that keep it, and its backfill.
+
+    Statement-level triggers with transition tables on ``account_analytic_line`` add the
+    lines inserted, subtract the lines deleted, and move the lines whose group or hours an
+    update changes; a group whose last line goes is deleted. The triggers see every
+    write, through the ORM or not, and roll back with it. The first and last dates of a
+    group only widen when lines go: a wider range can only send more groups to the
+    line-by-line reading, never change a sum. Returns a list of SQL statements. With
+    ``rebuild``, the table is dropped and rebuilt from the lines (the views that read it
+    must be dropped first) and signed with ``timesheet_month_fingerprint()``; otherwise
+    only the function and the triggers are (re)created.
+    """
+    statements = _timesheet_month_table_ddl() if rebuild else []
+    statements += _timesheet_month_triggers_ddl()
+    if rebuild:
+        statements += [
+            _timesheet_month_backfill(),
+            f"COMMENT ON TABLE {TIMESHEET_MONTH_TABLE} IS '{timesheet_month_fingerprint()}'",
+            f"ANALYZE {TIMESHEET_MONTH_TABLE}",
+        ]
     return statements
 
 

@@ -892,8 +892,22 @@ class TestTurnoverTimesheetSums(TurnoverCase):
         self.cr.execute("DELETE FROM account_analytic_line WHERE name = 'Same sums'")
         self.assertSumsExact()
 
-    def test_sums_are_rebuilt_with_the_views(self):
+    def sums_count(self):
+        self.cr.execute("SELECT COUNT(*) FROM postproduction_timesheet_month")
+        return self.cr.fetchone()[0]
+
+    def test_an_upgrade_keeps_the_sums_when_their_definition_is_unchanged(self):
+        self.env.flush_all()
+        groups = self.sums_count()
+        self.cr.execute(
+            "DELETE FROM postproduction_timesheet_month WHERE project_id = %s", [self.mobile.id]
+        )
+        self.env["postproduction.turnover"].init()
+        self.assertLess(self.sums_count(), groups)  # not summed again
+
+    def test_sums_are_rebuilt_when_their_definition_changed(self):
         self.cr.execute("DELETE FROM postproduction_timesheet_month")
+        self.cr.execute("COMMENT ON TABLE postproduction_timesheet_month IS 'an older version'")
         self.env["postproduction.turnover"].init()
         self.assertSumsExact()
         self.cr.execute(
