@@ -44,7 +44,12 @@ class PostproductionDelivery(models.Model):
     commercial_partner_id = fields.Many2one(
         related="project_id.partner_id.commercial_partner_id", string="Customer entity"
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        help="The currency of the daily rate: its order's, else the company's.",
+    )
     employee_id = fields.Many2one(
         "hr.employee", string="Consultant", index=True, tracking=True, check_company=True
     )
@@ -121,6 +126,13 @@ class PostproductionDelivery(models.Model):
     def _compute_company_id(self):
         for delivery in self.filtered("project_id"):
             delivery.company_id = delivery.project_id.company_id or delivery.company_id
+
+    @api.depends("sale_order_ids.currency_id", "company_id.currency_id")
+    def _compute_currency_id(self):
+        for delivery in self:
+            currencies = delivery.sale_order_ids.currency_id
+            company_currency = (delivery.company_id or self.env.company).currency_id
+            delivery.currency_id = currencies if len(currencies) == 1 else company_currency
 
     @api.depends("kind", "company_id")
     def _compute_product_id(self):
@@ -226,6 +238,39 @@ class PostproductionDelivery(models.Model):
                     )
                 )
 
+    @api.constrains("sale_order_ids")
+    def _check_orders_currency(self):
+        for delivery in self:
+            if len(delivery.sale_order_ids.currency_id) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "Delivery %(name)s is correlated with orders in %(currencies)s: its "
+                        "daily rate is in one currency, correlate it with orders of one "
+                        "currency.",
+                        name=delivery.name,
+                        currencies=", ".join(delivery.sale_order_ids.currency_id.mapped("name")),
+                    )
+                )
+
+    def _check_rate_currency_kept(self, currencies):
+        """Refuse moving a priced delivery to an order in another currency without its rate
+        in that currency: the same figure in another currency is another price."""
+        for delivery in self:
+            before = currencies[delivery.id]
+            if delivery.daily_rate and delivery.currency_id != before:
+                raise ValidationError(
+                    self.env._(
+                        "Delivery %(name)s is priced %(rate)s %(currency)s a day and order "
+                        "%(order)s is in %(order_currency)s: give the daily rate in "
+                        "%(order_currency)s together with the new order.",
+                        name=delivery.name,
+                        rate=delivery.daily_rate,
+                        currency=before.name,
+                        order=delivery.sale_order_ids[:1].name,
+                        order_currency=delivery.currency_id.name,
+                    )
+                )
+
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
@@ -242,7 +287,12 @@ class PostproductionDelivery(models.Model):
         return deliveries
 
     def write(self, vals):
+        currencies = {}
+        if "sale_order_ids" in vals and "daily_rate" not in vals:
+            currencies = {delivery.id: delivery.currency_id for delivery in self}
         result = super().write(vals)
+        if currencies:
+            self._check_rate_currency_kept(currencies)
         if {"sale_order_ids", "daily_rate", "product_id", "employee_id"} & set(vals):
             self._resolve_sale_line()
         elif {"date_start", "date_end", "state", "project_id", "active"} & set(vals):

@@ -2,6 +2,7 @@ from datetime import date
 
 from psycopg2 import IntegrityError
 
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form
 from odoo.tools import mute_logger
@@ -136,6 +137,40 @@ class TestDelivery(PostproductionCase):
         with self.assertRaisesRegex(ValidationError, "belongs to Globex"):
             delivery.sale_order_ids = globex_order
         self.assertFalse(globex_order.order_line, "nothing half-written on the other order")
+
+    def foreign_order(self):
+        other = self.env.ref("base.USD" if self.company.currency_id.name != "USD" else "base.EUR")
+        other.active = True
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "Abroad", "currency_id": other.id}
+        )
+        return self.create_order(self.acme, pricelist_id=pricelist.id)
+
+    def test_daily_rate_is_in_the_currency_of_its_order(self):
+        order = self.foreign_order()
+        delivery = self.create_delivery(orders=order, rate=800.0)
+        self.assertEqual(delivery.currency_id, order.currency_id)
+        self.assertEqual(delivery.sale_line_id.currency_id, order.currency_id)
+        self.assertAlmostEqual(delivery.sale_line_id.price_unit, 800.0)
+        self.assertEqual(
+            self.create_delivery(employee=self.bob).currency_id, self.company.currency_id
+        )
+
+    def test_a_priced_delivery_moves_to_another_currency_only_with_a_new_rate(self):
+        order = self.foreign_order()
+        delivery = self.create_delivery()
+        with self.assertRaisesRegex(
+            ValidationError, f"give the daily rate in {order.currency_id.name}"
+        ):
+            delivery.sale_order_ids = order
+        self.assertFalse(order.order_line, "no line at the rate copied across currencies")
+        delivery.write({"sale_order_ids": [Command.set(order.ids)], "daily_rate": 750.0})
+        self.assertEqual(delivery.sale_line_id.order_id, order)
+        self.assertAlmostEqual(delivery.sale_line_id.price_unit, 750.0)
+
+    def test_orders_of_two_currencies_are_refused(self):
+        with self.assertRaisesRegex(ValidationError, "orders of one currency"):
+            self.create_delivery(orders=self.order | self.foreign_order())
 
     def test_order_of_a_contact_of_the_customer_is_accepted(self):
         order = self.create_order(self.acme_contact)
