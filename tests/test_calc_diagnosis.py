@@ -119,9 +119,9 @@ def test_sql_case_refuses_a_strange_alias():
 
 
 def test_row_id_round_trips_and_keeps_to_53_bits():
-    key = turnover_key.row_id(date(2026, 10, 17), 1_048_575, 4_194_303)
+    key = turnover_key.row_id(date(2026, 10, 17), 1_048_575, 4_193_279)
     assert key < 2**53
-    assert turnover_key.split_row_id(key) == (date(2026, 10, 1), 1_048_575, 4_194_303)
+    assert turnover_key.split_row_id(key) == (date(2026, 10, 1), 1_048_575, 4_193_279)
     assert turnover_key.split_row_id(turnover_key.row_id(date(1950, 1, 1))) == (
         date(1950, 1, 1),
         None,
@@ -137,6 +137,31 @@ def test_row_ids_differ_by_month_project_and_order():
         for order in (None, 1, 2)
     }
     assert len(ids) == 18
+
+
+def test_rows_of_a_shared_project_differ_by_company_and_round_trip():
+    by_company = {
+        company: turnover_key.row_id(date(2026, 3, 1), 7, None, company)
+        for company in (None, 1, 2, 1024)
+    }
+    assert len(set(by_company.values())) == 4
+    assert turnover_key.split_row_key(by_company[2]) == (date(2026, 3, 1), 7, None, 2)
+    assert turnover_key.split_row_id(by_company[1024]) == (date(2026, 3, 1), 7, None)
+    assert turnover_key.split_row_key(turnover_key.row_id(date(2026, 3, 1), 7, 9)) == (
+        date(2026, 3, 1),
+        7,
+        9,
+        None,
+    )
+
+
+def test_only_a_row_without_order_has_a_company_of_its_own():
+    with pytest.raises(ValueError):
+        turnover_key.row_id(date(2026, 1, 1), 1, 5, 2)
+    with pytest.raises(ValueError):
+        turnover_key.row_id(date(2026, 1, 1), 1, None, 1025)
+    with pytest.raises(ValueError):
+        turnover_key.row_id(date(2026, 1, 1), 1, 4_193_280)
 
 
 def test_row_id_refuses_ids_out_of_range():

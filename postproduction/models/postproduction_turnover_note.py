@@ -29,17 +29,19 @@ class PostproductionTurnoverNote(models.Model):
 
     def init(self):
         # One note per row; a row without order (or project) has its own note: NULL
-        # compared as 0, as the dashboard's view joins them.
+        # compared as 0, as the dashboard's view joins them. A shared project's row
+        # without order is one per company.
+        self.env.cr.execute("DROP INDEX IF EXISTS postproduction_turnover_note_row_uniq")
         tools.create_unique_index(
             self.env.cr,
-            "postproduction_turnover_note_row_uniq",
+            "postproduction_turnover_note_row_company_uniq",
             self._table,
-            ["COALESCE(project_id, 0)", "COALESCE(order_id, 0)", "period"],
+            ["COALESCE(project_id, 0)", "COALESCE(order_id, 0)", "period", "company_id"],
         )
 
     @api.model
-    def _row_key(self, project_id, order_id, period):
-        return (project_id or False, order_id or False, period)
+    def _row_key(self, project_id, order_id, period, company_id):
+        return (project_id or False, order_id or False, period, company_id)
 
     @api.model
     def _set_notes(self, keys, text):
@@ -55,13 +57,15 @@ class PostproductionTurnoverNote(models.Model):
             ]
         )
         by_key = {
-            self._row_key(note.project_id.id, note.order_id.id, note.period): note
+            self._row_key(
+                note.project_id.id, note.order_id.id, note.period, note.company_id.id
+            ): note
             for note in existing
         }
         found = self.browse()
         to_create = []
         for project_id, order_id, period, company_id in keys:
-            note = by_key.get(self._row_key(project_id, order_id, period))
+            note = by_key.get(self._row_key(project_id, order_id, period, company_id))
             if note:
                 found |= note
             elif text:

@@ -171,7 +171,7 @@ class PostproductionTurnover(models.Model):
             "state",
         ],
         "postproduction.schedule": ["amount", "date", "move_id", "order_id"],
-        "postproduction.turnover.note": ["note", "order_id", "period", "project_id"],
+        "postproduction.turnover.note": ["company_id", "note", "order_id", "period", "project_id"],
         "product.product": ["product_tmpl_id"],
         "product.template": ["expense_policy", "list_price", "name"],
         "project.project": [
@@ -542,7 +542,7 @@ class PostproductionTurnover(models.Model):
         A row takes the deliveries of its project during its month correlated with its
         order alone, or, without order, those correlated with no order or several.
         """
-        keys = [(row_id, *turnover_key.split_row_id(row_id)) for row_id in self.ids]
+        keys = [(row_id, *turnover_key.split_row_key(row_id)) for row_id in self.ids]
         result = {row_id: [] for row_id in self.ids}
         if not keys:
             return result
@@ -553,7 +553,8 @@ class PostproductionTurnover(models.Model):
                 SELECT r.row_id, d.id, d.kind,
                        COALESCE(e.name, pt.name->>%(lang)s, pt.name->>'en_US', d.name) AS label
                   FROM unnest(%(row_ids)s::bigint[], %(months)s::date[], %(projects)s::int[],
-                              %(orders)s::int[]) AS r(row_id, period, project_id, order_id)
+                              %(orders)s::int[], %(shared)s::int[])
+                       AS r(row_id, period, project_id, order_id, shared_company_id)
                   JOIN postproduction_delivery d
                     ON d.project_id = r.project_id AND d.state != 'draft' AND d.active
                    AND d.date_start < r.period + interval '1 month' AND d.date_end >= r.period
@@ -561,6 +562,7 @@ class PostproductionTurnover(models.Model):
                   LEFT JOIN product_product pp ON pp.id = d.product_id
                   LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
                  WHERE d.company_id IN %(companies)s
+                   AND d.company_id = COALESCE(r.shared_company_id, d.company_id)
                    AND CASE WHEN r.order_id IS NULL THEN d.correlation_status != 'ok'
                             ELSE d.correlation_status = 'ok' AND EXISTS (
                                 SELECT 1 FROM postproduction_delivery_sale_order_rel o
@@ -573,6 +575,7 @@ class PostproductionTurnover(models.Model):
                 months=[key[1] for key in keys],
                 projects=[key[2] for key in keys],
                 orders=[key[3] for key in keys],
+                shared=[key[4] for key in keys],
                 companies=tuple(self.env.companies.ids),
             )
         )
@@ -692,13 +695,15 @@ class PostproductionTurnover(models.Model):
                 """SELECT DISTINCT %(column)s FROM %(view)s
                     WHERE kind = %(kind)s AND period = %(period)s
                       AND project_id IS NOT DISTINCT FROM %(project)s
-                      AND order_id IS NOT DISTINCT FROM %(order)s""",
+                      AND order_id IS NOT DISTINCT FROM %(order)s
+                      AND company_id = COALESCE(%(shared)s, company_id)""",
                 column=SQL.identifier(column),
                 view=SQL.identifier(turnover_sql.ACTIVITY_VIEW),
                 kind=kind,
                 period=self.period,
                 project=self.project_id.id or None,
                 order=self.order_id.id or None,
+                shared=turnover_key.split_row_key(self.id)[3],
             )
         )
         return [row[0] for row in self.env.cr.fetchall() if row[0]]

@@ -529,8 +529,13 @@ ACTIVITY_QUERY = f"""
 
 # Summed per (project, order, month) in two steps: first per kind, correlation, approval
 # and delivery (three aggregates over the month's lines), then pivoted (over a few rows).
+# A row without order of a project shared by companies (no company of its own) is one per
+# company: each company sees only its own hours and amounts there.
+_SHARED_COMPANY = "CASE WHEN l.order_id IS NULL AND p.company_id IS NULL THEN l.company_id END"
+
 AGGREGATE_QUERY = f"""
     SELECT l.project_id, l.order_id, l.period,
+           {_SHARED_COMPANY} AS shared_company_id,
            MIN(l.company_id) AS company_id,
            SUM(l.days) AS days,
            COALESCE(SUM(l.line_count) FILTER (WHERE l.approval_state = 'draft'), 0)::integer
@@ -566,15 +571,15 @@ AGGREGATE_QUERY = f"""
            COALESCE(SUM(l.line_count) FILTER (WHERE l.correlation = 'multiple_orders'), 0)::integer
                AS multiple_orders_count
       FROM (SELECT g.project_id, g.order_id, g.period, g.kind, g.correlation,
-                   g.approval_state, g.delivered, MIN(g.company_id) AS company_id,
+                   g.approval_state, g.delivered, g.company_id,
                    SUM(g.days) AS days, SUM(g.amount) AS amount,
                    SUM(g.line_count)::integer AS line_count
               FROM {LINE_VIEW} g
              GROUP BY g.project_id, g.order_id, g.period, g.kind, g.correlation,
-                      g.approval_state, g.delivered) l
+                      g.approval_state, g.delivered, g.company_id) l
       LEFT JOIN project_project p ON p.id = l.project_id
      WHERE {_COUNTED}
-     GROUP BY l.project_id, l.order_id, l.period
+     GROUP BY l.project_id, l.order_id, l.period, {_SHARED_COMPANY}
 """
 
 # The amounts of a row, rounded to its currency; schedule orders produce their schedule.
@@ -614,11 +619,18 @@ _MONTH_DELIVERY = f"""
 # (correlated with it alone), or, on the row without order, those with no order or
 # several.
 _TAKEN = "(d.correlation_status != 'ok' OR o.order_id IS NOT NULL)"
+# The key of a row in the summaries: its order (0 for none), or on a shared project's row
+# without order its company ("c" and the id).
+_SUMMARY_KEY = """CASE WHEN {order} IS NULL AND {shared} THEN 'c' || {company}
+                       ELSE COALESCE({order}, 0)::text END"""
 _DELIVERY_FACTS = f"""
     SELECT ds.project_id, ds.period,
            bool_or(ds.correlated) AND bool_or(ds.uncorrelated) AS partial_correlation,
-           jsonb_object_agg(ds.order_id, ds.delivery_summary) AS delivery_summaries
-      FROM (SELECT d.project_id, m.period, COALESCE(o.order_id, 0) AS order_id,
+           jsonb_object_agg(ds.summary_key, ds.delivery_summary) AS delivery_summaries
+      FROM (SELECT d.project_id, m.period,
+                   {
+    _SUMMARY_KEY.format(order="o.order_id", shared="dp.company_id IS NULL", company="d.company_id")
+} AS summary_key,
                    string_agg(COALESCE(e.name, pt.name->>'en_US', d.name), ', '
                               ORDER BY d.kind, d.date_start, d.id)
                        FILTER (WHERE {_TAKEN}) AS delivery_summary,
@@ -627,10 +639,11 @@ _DELIVERY_FACTS = f"""
               {_MONTH_DELIVERY}
               LEFT JOIN postproduction_delivery_sale_order_rel o
                      ON o.delivery_id = d.id AND d.correlation_status = 'ok'
+              LEFT JOIN project_project dp ON dp.id = d.project_id
               LEFT JOIN hr_employee e ON e.id = d.employee_id
               LEFT JOIN product_product pp ON pp.id = d.product_id
               LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
-             GROUP BY d.project_id, m.period, COALESCE(o.order_id, 0)) ds
+             GROUP BY d.project_id, m.period, 3) ds
      GROUP BY ds.project_id, ds.period
 """
 
@@ -649,7 +662,7 @@ _AMOUNTS = f"""
 """
 
 FACTS_QUERY = f"""
-    SELECT g.project_id, g.order_id, g.period, g.days,
+    SELECT g.project_id, g.order_id, g.period, g.shared_company_id, g.days,
            g.timesheet_draft_count, g.timesheet_submitted_count,
            g.timesheet_validated_count, g.timesheet_refused_count, g.pending_count,
            g.schedule_count, g.invoice_line_count, g.no_order_count, g.multiple_orders_count,
@@ -662,7 +675,11 @@ FACTS_QUERY = f"""
            {_PRODUCTION.format(alias="a")} AS production_turnover,
            COALESCE(c.postproduction_validated_timesheets_only, FALSE) AS validated_only,
            COALESCE(df.partial_correlation, FALSE) AS partial_correlation,
-           df.delivery_summaries->>COALESCE(g.order_id, 0)::text AS delivery_summary,
+           df.delivery_summaries->>({
+    _SUMMARY_KEY.format(
+        order="g.order_id", shared="g.shared_company_id IS NOT NULL", company="g.shared_company_id"
+    )
+}) AS delivery_summary,
            so.name AS order_name, rp.complete_name AS partner_name,
            p.name AS project_name
       FROM ({AGGREGATE_QUERY}) g
@@ -710,6 +727,7 @@ def turnover_query():
           LEFT JOIN postproduction_turnover_note n
                  ON COALESCE(n.project_id, 0) = COALESCE(f.project_id, 0)
                 AND COALESCE(n.order_id, 0) = COALESCE(f.order_id, 0) AND n.period = f.period
+                AND (f.shared_company_id IS NULL OR n.company_id = f.shared_company_id)
         """,
         row_id=SQL(turnover_key.sql_expression("f")),
         delta=SQL(_DELTA.format(alias="f")),

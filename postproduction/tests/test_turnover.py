@@ -781,6 +781,93 @@ class TestTurnoverAccess(TurnoverCase):
         self.assertFalse(self.env["postproduction.turnover.note"].with_user(user).search([]))
 
 
+class TestSharedProject(PostproductionCase):
+    """A project without company, worked on by two companies: each sees its own hours."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other, cls.other_user = cls.create_other_company_user(
+            "pp_shared_other", "postproduction.group_postproduction_user"
+        )
+        cls.carol = cls.env["hr.employee"].create({"name": "Carol", "company_id": cls.other.id})
+        cls.shared = cls.env["project.project"].create(
+            {
+                "name": "Shared platform",
+                "partner_id": cls.acme.id,
+                "allow_timesheets": True,
+                "allow_billable": True,
+                "company_id": False,
+            }
+        )
+        cls.create_delivery(project_id=cls.shared.id, rate=300.0)
+        cls.env["postproduction.delivery"].with_company(cls.other).create(
+            {
+                "project_id": cls.shared.id,
+                "employee_id": cls.carol.id,
+                "company_id": cls.other.id,
+                "date_start": JAN,
+                "date_end": date(2026, 12, 31),
+                "daily_rate": 900.0,
+            }
+        ).action_confirm()
+        cls.create_timesheet(date(2026, 1, 5), employee=cls.alice, project=cls.shared)
+        cls.create_timesheet(date(2026, 1, 6), hours=4.0, employee=cls.alice, project=cls.shared)
+        cls.env["account.analytic.line"].with_company(cls.other).create(
+            {
+                "name": "Other work",
+                "project_id": cls.shared.id,
+                "employee_id": cls.carol.id,
+                "date": date(2026, 1, 5),
+                "unit_amount": 16.0,
+            }
+        )
+
+    def rows_seen_by(self, user):
+        dashboard = self.env["postproduction.turnover"].with_user(user)
+        return dashboard.search([("project_id", "=", self.shared.id), ("period", "=", JAN)])
+
+    def test_each_company_sees_only_its_own_hours(self):
+        mine = self.rows_seen_by(self.user_pp)
+        self.assertEqual(len(mine), 1)
+        self.assertEqual(mine.company_id, self.company)
+        self.assertAlmostEqual(mine.days, 1.5)
+        self.assertEqual(mine.timesheet_draft_count, 2)
+        self.assertEqual(mine.delivery_summary, "Alice")
+        theirs = self.rows_seen_by(self.other_user)
+        self.assertEqual(len(theirs), 1)
+        self.assertEqual(theirs.company_id, self.other)
+        self.assertAlmostEqual(theirs.days, 2.0)
+        self.assertEqual(theirs.delivery_summary, "Carol")
+        self.assertNotEqual(mine.id, theirs.id)
+
+    def test_totals_and_row_buttons_stay_within_the_company(self):
+        totals = (
+            self.env["postproduction.turnover"]
+            .with_user(self.other_user)
+            ._read_group([("project_id", "=", self.shared.id)], [], ["days:sum"])
+        )
+        self.assertAlmostEqual(totals[0][0], 2.0)
+        theirs = self.rows_seen_by(self.other_user)
+        timesheets = self.env["account.analytic.line"].browse(
+            theirs.action_open_timesheets()["domain"][0][2]
+        )
+        self.assertEqual(timesheets.employee_id, self.carol)
+        self.assertEqual(theirs.delivery_ids.employee_id, self.carol)
+
+    def test_a_note_belongs_to_one_company_s_row(self):
+        self.rows_seen_by(self.user_pp).note = "Ours"
+        self.rows_seen_by(self.other_user).sudo().note = "Theirs"
+        self.env.invalidate_all()
+        self.assertEqual(self.rows_seen_by(self.user_pp).note, "Ours")
+        self.assertEqual(self.rows_seen_by(self.other_user).note, "Theirs")
+
+    def test_a_row_is_read_back_by_its_id(self):
+        theirs = self.rows_seen_by(self.other_user)
+        again = self.env["postproduction.turnover"].with_user(self.other_user).browse(theirs.id)
+        self.assertAlmostEqual(again.days, 2.0)
+
+
 @tagged("post_install", "-at_install")
 class TestTurnoverDemo(PostproductionCase):
     def test_demo_last_month_shows_each_kind_of_row(self):
