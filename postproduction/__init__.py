@@ -27,6 +27,8 @@ def pre_init_hook(env):
 
 
 def uninstall_hook(env):
-    """Remove what the dashboard keeps outside Odoo's models: the triggers on the
-    timesheets and the table of their sums."""
+    """Remove what PostProduction keeps outside its models' data: the dashboard's views,
+    triggers, function, table and indexes, and the companies' pro-forma sequences (made
+    when first needed, so no XML id removes them)."""
     env["postproduction.turnover"]._drop_timesheet_month()
+    env["ir.sequence"].sudo().search([("code", "=", "postproduction.proforma")]).unlink()
