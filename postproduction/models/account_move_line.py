@@ -1,4 +1,6 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_round
 
 
 class AccountMoveLine(models.Model):
@@ -28,3 +30,23 @@ class AccountMoveLine(models.Model):
         index="btree_not_null",
         ondelete="set null",
     )
+
+    def _postproduction_check_credited(self, timesheets):
+        """Refuse crediting on this credit note line other timesheets than exactly its
+        quantity's worth: the picked ones go back to invoice."""
+        self.ensure_one()
+        uom = self.product_uom_id
+        worth = sum(
+            t._postproduction_uom()._compute_quantity(t.unit_amount, uom, round=False)
+            for t in timesheets
+        )
+        if float_compare(worth, self.quantity, precision_rounding=uom.rounding or 0.01):
+            raise UserError(
+                self.env._(
+                    'Credit note line "%(line)s" credits %(quantity)s but the timesheets picked '
+                    "for it are worth %(picked)s: pick timesheets worth what it credits.",
+                    line=self.name or self.product_id.display_name,
+                    quantity=self.quantity,
+                    picked=float_round(worth, precision_rounding=uom.rounding or 0.01),
+                )
+            )

@@ -508,23 +508,27 @@ class PostproductionInvoiceRun(models.Model):
             for line in generated
         ]
         sequences = self.env["postproduction.billing.key"]._next_sequences(identity)
-        keys = self.env["postproduction.billing.key"].create(
-            [
-                {
-                    "company_id": self.company_id.id,
-                    "project_id": project_id,
-                    "order_id": order_id,
-                    "period": period,
-                    "kind": key_kind,
-                    "sequence": sequences[(project_id, order_id, period, key_kind)],
-                    "move_id": line["move_id"],
-                    "run_id": self.id,
-                    "amount": line["amount"],
-                }
-                for line, (project_id, order_id, period, key_kind) in zip(
-                    generated, identity, strict=True
-                )
-            ]
+        keys = (
+            self.env["postproduction.billing.key"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "company_id": self.company_id.id,
+                        "project_id": project_id,
+                        "order_id": order_id,
+                        "period": period,
+                        "kind": key_kind,
+                        "sequence": sequences[(project_id, order_id, period, key_kind)],
+                        "move_id": line["move_id"],
+                        "run_id": self.id,
+                        "amount": line["amount"],
+                    }
+                    for line, (project_id, order_id, period, key_kind) in zip(
+                        generated, identity, strict=True
+                    )
+                ]
+            )
         )
         self._link_invoice_lines(keys, moves)
 
@@ -954,18 +958,22 @@ class PostproductionInvoiceRun(models.Model):
     def _create_advance_key(self, order, move, amount, project_id):
         """The ``advance`` key of the order's month (the database refuses a second one
         while the first invoice stands); the down payment invoice lines point at it."""
-        key = self.env["postproduction.billing.key"].create(
-            {
-                "company_id": self.company_id.id,
-                "project_id": project_id,
-                "order_id": order.id,
-                "period": self.period,
-                "kind": "advance",
-                "sequence": 1,
-                "move_id": move.id,
-                "run_id": self.id,
-                "amount": amount,
-            }
+        key = (
+            self.env["postproduction.billing.key"]
+            .sudo()
+            .create(
+                {
+                    "company_id": self.company_id.id,
+                    "project_id": project_id,
+                    "order_id": order.id,
+                    "period": self.period,
+                    "kind": "advance",
+                    "sequence": 1,
+                    "move_id": move.id,
+                    "run_id": self.id,
+                    "amount": amount,
+                }
+            )
         )
         move.invoice_line_ids.filtered("is_downpayment").write(
             {"postproduction_billing_key_id": key.id}

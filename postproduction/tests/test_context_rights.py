@@ -1,0 +1,111 @@
+"""Rights never come from the context: every key PostProduction reads, set by an RPC client
+that may set any context, grants nothing."""
+
+from datetime import date
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user
+
+from .test_invoice_documents import InvoiceDocumentCase
+
+
+class TestContextKeysGrantNothing(InvoiceDocumentCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_salesman = new_test_user(
+            cls.env, "pp_salesman", groups="base.group_user,sales_team.group_sale_salesman"
+        )
+        cls.own = cls.create_timesheet(date(2026, 3, 2))
+
+    def test_a_consultant_cannot_validate_with_the_approval_key(self):
+        for user in (self.user_alice, self.user_salesman, self.user_accountant):
+            with self.assertRaises(AccessError, msg=user.login):
+                self.own.with_user(user).with_context(postproduction_approval=True).write(
+                    {"approval_state": "validated"}
+                )
+        self.assertEqual(self.own.approval_state, "draft")
+
+    def test_the_split_key_does_not_unlock_a_validated_timesheet(self):
+        self.own.with_user(self.user_alice).action_submit()
+        self.own.with_user(self.user_validator).action_validate()
+        for user in (self.user_alice, self.user_accountant):
+            with self.assertRaises(UserError, msg=user.login):
+                self.own.with_user(user).with_context(postproduction_timesheet_split=True).write(
+                    {"unit_amount": 1.0}
+                )
+        self.assertAlmostEqual(self.own.unit_amount, 8.0)
+
+    def test_the_unlock_reason_key_does_not_replace_the_group(self):
+        self.invoice.action_post()
+        for user in (self.user_accountant, self.user_salesman):
+            with self.assertRaises(AccessError, msg=user.login):
+                self.invoice.with_user(user).with_context(
+                    postproduction_unlock_reason="Mine"
+                ).button_draft()
+        self.assertEqual(self.invoice.state, "posted")
+
+    def test_reset_to_draft_with_the_group_and_a_reason_is_logged_whatever_the_path(self):
+        self.invoice.action_post()
+        self.invoice.with_user(self.user_unlock).with_context(
+            postproduction_unlock_reason="Wrong order reference"
+        ).button_draft()
+        self.assertEqual(self.invoice.state, "draft")
+        self.assertIn("Wrong order reference", self.invoice.message_ids[0].body)
+
+    def test_the_sent_key_needs_the_right_to_change_the_invoice(self):
+        with self.assertRaises(AccessError):
+            self.invoice.with_user(self.user_alice).with_context(
+                postproduction_mark_proforma_sent=True
+            ).message_post(body="Sent?")
+        self.assertFalse(self.invoice.is_move_sent)
+
+    def test_credited_timesheets_key_cannot_free_more_than_the_credit_note_credits(self):
+        self.invoice.action_post()
+        refund = self.invoice._reverse_moves([{"invoice_date": date(2026, 2, 10)}])
+        alice_line = self.invoice.timesheet_ids.filtered(lambda t: t.employee_id == self.alice)
+        days_line = refund.invoice_line_ids.filtered(
+            lambda aml: aml.sale_line_ids == alice_line.so_line
+        )
+        days_line.quantity = 0.5
+        picked = alice_line
+        self.assertGreater(len(picked), 1)
+        with self.assertRaises(UserError) as refused:  # in a savepoint, as a request is
+            refund.with_user(self.user_accountant).with_context(
+                postproduction_credited_timesheets={days_line.id: picked.ids}
+            ).action_post()
+        self.assertIn("pick timesheets worth what it credits", str(refused.exception))
+        self.assertEqual(refund.state, "draft")
+        self.assertEqual(picked.timesheet_invoice_id, self.invoice)
+
+
+class TestBillingKeysBelongToTheSystem(InvoiceDocumentCase):
+    def test_no_user_deletes_or_creates_a_billing_key(self):
+        key = self.invoice.postproduction_billing_key_ids[:1]
+        self.assertTrue(key)
+        manager = self.user_manager
+        for user in (manager, self.user_accountant, self.user_unlock):
+            with self.assertRaises(AccessError, msg=user.login):
+                key.with_user(user).unlink()
+            with self.assertRaises(AccessError, msg=user.login):
+                key.with_user(user).copy({"sequence": 99})
+        self.assertTrue(key.exists())
+
+    def test_a_cancelled_generated_invoice_does_not_come_back_to_bill_twice(self):
+        self.invoice.button_cancel()
+        self.assertFalse(self.invoice.postproduction_billing_key_ids)
+        with self.assertRaises(UserError) as refused:
+            self.invoice.button_draft()
+        self.assertIn("cannot go back to draft", str(refused.exception))
+        self.assertEqual(self.invoice.state, "cancel")
+
+    def test_an_invoicing_user_deletes_a_draft_pro_forma_and_frees_its_month(self):
+        move = self.invoice.with_user(self.user_accountant)
+        move.line_ids.check_access("unlink")
+        move.unlink()
+        self.env.flush_all()
+        self.cr.execute(
+            "SELECT COUNT(*) FROM postproduction_billing_key WHERE move_id = %s",
+            [self.invoice.id],
+        )
+        self.assertEqual(self.cr.fetchone()[0], 0)
