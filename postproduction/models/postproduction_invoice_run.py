@@ -261,8 +261,7 @@ class PostproductionInvoiceRun(models.Model):
         done = 0
         for batch in split_every(run._batch_size(), units, list):
             # An interruption loses the batch, never half of it.
-            with self.env.cr.savepoint():
-                run._process_batch(batch)
+            run._process_batch_isolated(batch)
             done += len(batch)
             if commit:
                 self.env["ir.cron"]._notify_progress(done=done, remaining=len(units) - done)
@@ -317,6 +316,32 @@ class PostproductionInvoiceRun(models.Model):
         for order in orders:
             units[(order.partner_invoice_id.id, order.currency_id.id)] |= order
         return list(units.values())
+
+    def _process_batch_isolated(self, units):
+        """Process a batch in a savepoint; if it raises, each unit again in its own, and a
+        unit that still raises gets its lines ``failed`` with the error: one order's
+        failure (its plan, its checks, its invoice) is that order's only."""
+        try:
+            with self.env.cr.savepoint():
+                self._process_batch(units)
+            return
+        except Exception as error:  # retried unit by unit below
+            if len(units) == 1:
+                return self._fail_unit(units[0], error)
+        for unit in units:
+            try:
+                with self.env.cr.savepoint():
+                    self._process_batch([unit])
+            except Exception as error:  # that unit only
+                self._fail_unit(unit, error)
+
+    def _fail_unit(self, unit, error):
+        """Record the unit's lines ``failed``, with the error it raised (logged)."""
+        _logger.info("PostProduction: run %s, %s failed: %s", self.id, unit.mapped("name"), error)
+        rows = self.env["postproduction.turnover"].search(
+            [("period", "=", self.period), ("order_id", "in", unit.ids)]
+        )
+        self._add_lines(self._prepare_failed_lines(unit, rows.grouped("order_id"), error))
 
     def _process_batch(self, units):
         """Lock, check again and invoice the units of one batch.
@@ -766,14 +791,38 @@ class PostproductionInvoiceRun(models.Model):
         companies = self.env["res.company"].search([("postproduction_auto_invoice", "=", True)])
         for company in companies:
             this = self.with_company(company).with_context(allowed_company_ids=[company.id])
-            for period, domain, until in this._due_work(company, date_ref):
-                run = this._resumable_run(period, domain) or this.create(
-                    this._prepare_run_values(
-                        period, date_ref, False, domain, "order", until, "cron"
-                    )
-                )
-                run._execute(commit=True)
-                runs |= run
+            runs |= this._generate_company_due_invoices_isolated(company, date_ref)
+        return runs
+
+    @api.model
+    def _generate_company_due_invoices_isolated(self, company, date_ref):
+        """One company's due invoices; what it raises is logged and undone, and the next
+        companies are processed all the same (the scheduled action does not fail)."""
+        # Odoo's tests can neither commit nor roll back: a savepoint stands in for both.
+        testing = getattr(threading.current_thread(), "testing", False)
+        savepoint = self.env.cr.savepoint() if testing else None
+        try:
+            runs = self._generate_company_due_invoices(company, date_ref)
+        except Exception:
+            _logger.exception("PostProduction: the due invoices of %s failed", company.name)
+            if savepoint:
+                savepoint.close(rollback=True)
+            else:
+                self.env.cr.rollback()
+            return self.browse()
+        if savepoint:
+            savepoint.close(rollback=False)
+        return runs
+
+    @api.model
+    def _generate_company_due_invoices(self, company, date_ref):
+        runs = self.browse()
+        for period, domain, until in self._due_work(company, date_ref):
+            run = self._resumable_run(period, domain) or self.create(
+                self._prepare_run_values(period, date_ref, False, domain, "order", until, "cron")
+            )
+            run._execute(commit=True)
+            runs |= run
         return runs
 
     @api.model
@@ -821,15 +870,25 @@ class PostproductionInvoiceRun(models.Model):
 
     @api.model
     def _done_cron_run(self, company, period):
-        return self.search_count(
+        """Whether a scheduled run went through ``period``: one whose lines were all
+        locked by another run or failed did not, and the month is tried again."""
+        runs = self.search(
             [
                 ("company_id", "=", company.id),
                 ("period", "=", period),
                 ("trigger", "=", "cron"),
                 ("state", "=", "done"),
                 ("domain", "=", self._serialize_domain([("mode", "=", "monthly")])),
-            ],
-            limit=1,
+            ]
+        )
+        return any(run._went_through() for run in runs)
+
+    def _went_through(self):
+        """Whether the run reached at least one of its orders (or had none to reach)."""
+        self.ensure_one()
+        lines = self.line_ids.filtered("order_id")
+        return not lines or any(
+            line.result != "failed" and line.reason_code != "locked" for line in lines
         )
 
     @api.model

@@ -316,6 +316,22 @@ class TestNeverTwice(InvoiceRunCase):
             self.env["account.move"].search([("invoice_origin", "=", self.order_x.name)])
         )
 
+    def test_an_order_whose_plan_raises_fails_alone(self):
+        # A schedule order without a priced line cannot carry its instalment: its plan
+        # raises, which once failed the whole run.
+        unpriced = self.create_order(self.acme, postproduction_mode="schedule")
+        self.env["postproduction.schedule"].create(
+            {"order_id": unpriced.id, "date": date(2026, 2, 10), "name": "1/1", "amount": 800}
+        )
+        self._deliver(self.portal, self.bob, 100.0, unpriced)
+        run = self.generate(FEB, domain=self.order_domain(self.order_f, unpriced))
+        self.assertEqual(run.state, "done")
+        failed = run.line_ids.filtered(lambda line: line.order_id == unpriced)
+        self.assertEqual(set(failed.mapped("result")), {"failed"})
+        self.assertIn("has no priced line", failed[0].reason)
+        self.assertAlmostEqual(run.move_ids.amount_untaxed, 5000.0)
+        self.assertEqual(run.move_ids.invoice_line_ids.sale_line_ids.order_id, self.order_f)
+
     def test_product_without_income_account_fails_its_order(self):
         product = self.day_product.product_tmpl_id
         with patch.object(
@@ -424,13 +440,13 @@ class TestCron(InvoiceRunCase):
         def crash_on_third(run, unit, rows_by_order, locked):
             calls.append(unit)
             if len(calls) == 3:
-                raise RuntimeError("worker killed")
+                raise WorkerKilled("worker killed")
             return original(run, unit, rows_by_order, locked)
 
         with (
             patch.object(PostproductionInvoiceRun, "_batch_size", lambda self: 2),
             patch.object(PostproductionInvoiceRun, "_process_unit", crash_on_third),
-            self.assertRaisesRegex(RuntimeError, "worker killed"),
+            self.assertRaisesRegex(WorkerKilled, "worker killed"),
         ):
             self.env[RUN]._generate_due_invoices(date(2026, 2, 2))
         run = self.env[RUN].search([("trigger", "=", "cron")])
@@ -446,6 +462,44 @@ class TestCron(InvoiceRunCase):
             self.assertEqual(len(invoices), 1, order.name)
         keys = [(line.project_id, line.order_id) for line in run.line_ids]
         self.assertEqual(len(keys), len(set(keys)))
+
+    def test_one_company_s_failure_does_not_stop_the_others(self):
+        other = self.env["res.company"].create(
+            {
+                "name": "Failing services",
+                "postproduction_auto_invoice": True,
+                "postproduction_auto_invoice_from": JAN,
+            }
+        )
+        original = PostproductionInvoiceRun._due_work
+
+        def failing_due_work(run, company, date_ref):
+            if company == other:
+                raise ValueError("broken company")
+            return original(run, company, date_ref)
+
+        self.company.postproduction_auto_invoice_from = JAN
+        with (
+            patch.object(PostproductionInvoiceRun, "_due_work", failing_due_work),
+            mute_logger("odoo.addons.postproduction.models.postproduction_invoice_run"),
+        ):
+            runs = self.env[RUN]._generate_due_invoices(date(2026, 2, 28))
+        self.assertEqual(runs.company_id, self.company)
+        self.assertAlmostEqual(runs.move_ids.amount_untaxed, 5000.0)
+
+    def test_a_month_whose_run_was_all_locked_is_tried_again(self):
+        self.company.postproduction_invoicing_day = 1
+        with patch.object(PostproductionInvoiceRun, "_lock_orders", lambda run, orders: set()):
+            first = self.env[RUN]._generate_due_invoices(date(2026, 2, 2))
+        self.assertEqual(first.state, "done")
+        self.assertFalse(first.move_ids)
+        self.assertEqual(set(first.line_ids.filtered("order_id").mapped("reason_code")), {"locked"})
+        again = self.env[RUN]._generate_due_invoices(date(2026, 2, 3))
+        self.assertTrue(again.move_ids)
+
+
+class WorkerKilled(BaseException):
+    """A worker killed mid-run: nothing catches it, as nothing runs after a SIGKILL."""
 
 
 class TestAccess(InvoiceRunCase):
