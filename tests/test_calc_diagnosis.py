@@ -182,3 +182,11 @@ def test_credit_note_not_written_off_leaves_a_delta():
     facts = make_facts(production=800.0, invoiced=600.0, invoice_line_count=2)
     assert facts["abs_delta"] == 200.0
     assert diagnose(facts) == "to_invoice"
+
+
+def test_representable_months_are_those_a_row_id_holds():
+    first, last = turnover_key.representable_months()
+    assert (first, last) == (date(1950, 1, 1), date(2120, 8, 1))
+    assert turnover_key.split_row_id(turnover_key.row_id(last))[0] == last
+    with pytest.raises(ValueError):
+        turnover_key.row_id(date(2120, 9, 1))

@@ -84,3 +84,9 @@ def split_row_key(value):
         order_id or None,
         company_id,
     )
+
+
+def representable_months():
+    """(first, last) month a row id can hold."""
+    last = (1 << MONTH_BITS) - 1
+    return date(BASE_YEAR, 1, 1), date(BASE_YEAR + last // 12, last % 12 + 1, 1)

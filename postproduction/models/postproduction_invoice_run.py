@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, frozendict, split_every
 
-from ..calc import invoicing, periods
+from ..calc import invoicing, periods, turnover_key
 
 _logger = logging.getLogger(__name__)
 
@@ -177,6 +177,7 @@ class PostproductionInvoiceRun(models.Model):
         )
         values["mode"] = mode or "final"
         self._check_can_generate_month(values["period"], values["invoice_date"], values["mode"])
+        self._check_invoice_date(values["invoice_date"], values["period"])
         run = self.create(values)
         run._execute()
         return run
@@ -232,11 +233,12 @@ class PostproductionInvoiceRun(models.Model):
     def _prepare_run_values(
         self, period, invoice_date, simulate, domain, grouping, schedule_until, trigger
     ):
-        period = periods.month_start(fields.Date.to_date(period))
+        period = self._parse_month(period)
+        invoice_date = self._parse_invoice_date(invoice_date)
         return {
             "company_id": self.env.company.id,
             "period": period,
-            "invoice_date": fields.Date.to_date(invoice_date) or fields.Date.context_today(self),
+            "invoice_date": invoice_date,
             "simulate": simulate,
             "domain": self._serialize_domain(domain),
             "grouping": grouping or "order",
@@ -245,6 +247,63 @@ class PostproductionInvoiceRun(models.Model):
             "date_start": fields.Datetime.now(),
             "user_id": self.env.user.id,
         }
+
+    @api.model
+    def _parse_date(self, value, what):
+        try:
+            return fields.Date.to_date(value)
+        except (TypeError, ValueError):
+            raise UserError(
+                self.env._(
+                    "%(what)s must be a date (YYYY-MM-DD), not %(value)r.", what=what, value=value
+                )
+            ) from None
+
+    @api.model
+    def _parse_month(self, period):
+        """The first day of the month ``period`` names; refuses none, a text that is not a
+        date and a month the dashboard cannot hold."""
+        day = self._parse_date(period, self.env._("The month to invoice"))
+        if not day:
+            raise UserError(self.env._("Give the month to invoice (any date of that month)."))
+        first, last = turnover_key.representable_months()
+        if not first <= periods.month_start(day) <= last:
+            raise UserError(
+                self.env._(
+                    "%(month)s is outside the months PostProduction can hold (%(first)s to "
+                    "%(last)s).",
+                    month=day.strftime("%m/%Y"),
+                    first=first.strftime("%m/%Y"),
+                    last=last.strftime("%m/%Y"),
+                )
+            )
+        return periods.month_start(day)
+
+    @api.model
+    def _parse_invoice_date(self, invoice_date):
+        """The invoice date, today when none."""
+        day = self._parse_date(invoice_date, self.env._("The invoice date"))
+        return day or fields.Date.context_today(self)
+
+    @api.model
+    def _check_invoice_date(self, day, period):
+        """Not before the billed month, and within a year of today."""
+        today = fields.Date.context_today(self)
+        if day < period:
+            raise UserError(
+                self.env._(
+                    "The invoice date %(date)s falls before the month it bills (%(month)s).",
+                    date=fields.Date.to_string(day),
+                    month=period.strftime("%m/%Y"),
+                )
+            )
+        if abs((day - today).days) > 366:
+            raise UserError(
+                self.env._(
+                    "The invoice date %(date)s is more than a year away from today: check it.",
+                    date=fields.Date.to_string(day),
+                )
+            )
 
     # ------------------------------------------------------------------ execution
     def _execute(self, commit=False):

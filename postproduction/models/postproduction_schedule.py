@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 
 class PostproductionSchedule(models.Model):
@@ -37,6 +37,23 @@ class PostproductionSchedule(models.Model):
     ]
 
     _LOCKED_FIELDS = frozenset({"order_id", "date", "name", "amount"})
+
+    @api.constrains("amount", "order_id")
+    def _check_within_order_total(self):
+        """A schedule bills the order, never more than its untaxed amount."""
+        for order in self.order_id:
+            total = sum(order.postproduction_schedule_ids.mapped("amount"))
+            if order.currency_id.compare_amounts(total, order.amount_untaxed) > 0:
+                raise ValidationError(
+                    self.env._(
+                        "The schedule of order %(order)s totals %(total)s, more than the "
+                        "order's untaxed amount (%(amount)s): lower the instalments or add the "
+                        "order lines they bill.",
+                        order=order.name,
+                        total=order.currency_id.format(total),
+                        amount=order.currency_id.format(order.amount_untaxed),
+                    )
+                )
 
     def write(self, vals):
         if self._LOCKED_FIELDS & set(vals):

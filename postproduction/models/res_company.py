@@ -4,8 +4,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-
-from odoo.addons.base.models import ir_sequence
+from odoo.tools import SQL
 
 
 class ResCompany(models.Model):
@@ -187,11 +186,32 @@ class ResCompany(models.Model):
             ],
             limit=1,
         ) or sequence._create_date_range_seq(sequence_date)
-        first = ir_sequence._update_nogap(date_range, count)
+        first = self._postproduction_take_numbers(date_range, count)
         sequence = sequence.with_context(
             ir_sequence_date=sequence_date, ir_sequence_date_range=date_range.date_from
         )
         return [sequence.get_next_char(first + offset) for offset in range(count)]
+
+    @api.model
+    def _postproduction_take_numbers(self, date_range, count):
+        """The first of ``count`` numbers taken from ``date_range``, in one update.
+
+        Odoo's no-gap numbering refuses at once (NOWAIT) a row another transaction holds,
+        which would fail a whole run beside another one; here the second run waits for
+        the first to commit, and reads the number after it.
+        """
+        date_range.flush_recordset(["number_next"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE ir_sequence_date_range SET number_next = number_next + %s "
+                "WHERE id = %s RETURNING number_next - %s",
+                count,
+                date_range.id,
+                count,
+            )
+        )
+        date_range.invalidate_recordset(["number_next"])
+        return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------ invoice documents
     postproduction_taxes_required = fields.Boolean(

@@ -6,6 +6,9 @@ from odoo.tools import float_is_zero, float_round
 
 from ..calc import invoicing, periods, split
 
+#: The longest schedule a split makes: beyond, the dates are a typing mistake.
+MAX_SCHEDULE_YEARS = 10
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -121,6 +124,16 @@ class SaleOrder(models.Model):
         self.ensure_one()
         if date_end < date_start:
             raise UserError(self.env._("The end date is before the start date."))
+        if periods.add_months(date_start, 12 * MAX_SCHEDULE_YEARS) <= date_end:
+            raise UserError(
+                self.env._(
+                    "A schedule spans at most %(years)s years; %(start)s to %(end)s is longer: "
+                    "check the dates.",
+                    years=MAX_SCHEDULE_YEARS,
+                    start=date_start,
+                    end=date_end,
+                )
+            )
         working_day = None
         if method == split.WORKING_DAYS:
             working_day = self.company_id._postproduction_working_days(

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import mute_logger
 
 from ..models.postproduction_invoice_run import PostproductionInvoiceRun
@@ -177,6 +177,33 @@ class TestGenerate(InvoiceRunCase):
         self.assertEqual(with_terms.invoice_date_due, date(2026, 3, 5))
 
 
+class TestBadInput(InvoiceRunCase):
+    def assert_refused(self, message, *args, **kwargs):
+        runs = self.env[RUN].search_count([])
+        with self.assertRaises(UserError) as refused:
+            self.env[RUN].generate(*args, **kwargs)
+        self.assertIn(message, str(refused.exception))
+        self.assertEqual(self.env[RUN].search_count([]), runs, "nothing half-written")
+
+    def test_no_month_is_refused(self):
+        self.assert_refused("Give the month", None)
+        self.assert_refused("Give the month", False)
+
+    def test_a_month_that_is_not_a_date_is_refused(self):
+        self.assert_refused("must be a date", "January")
+        self.assert_refused("must be a date", "2026-13-01")
+
+    def test_a_month_the_dashboard_cannot_hold_is_refused(self):
+        self.assert_refused("outside the months", date(1949, 12, 1))
+
+    def test_an_invoice_date_before_the_billed_month_is_refused(self):
+        self.assert_refused("falls before the month", JAN, invoice_date=date(2025, 12, 31))
+
+    def test_an_invoice_date_more_than_a_year_away_is_refused(self):
+        self.assert_refused("more than a year away", JAN, invoice_date=date(2028, 1, 1))
+        self.assert_refused("must be a date", JAN, invoice_date="soon")
+
+
 class TestTestMode(InvoiceRunCase):
     def test_test_mode_leaves_the_database_unchanged(self):
         before = self.db_counts()
@@ -319,10 +346,15 @@ class TestNeverTwice(InvoiceRunCase):
     def test_an_order_whose_plan_raises_fails_alone(self):
         # A schedule order without a priced line cannot carry its instalment: its plan
         # raises, which once failed the whole run.
-        unpriced = self.create_order(self.acme, postproduction_mode="schedule")
+        unpriced = self.create_order(
+            self.acme,
+            postproduction_mode="schedule",
+            order_line=[Command.create({"product_id": self.day_product.id, "price_unit": 800})],
+        )
         self.env["postproduction.schedule"].create(
             {"order_id": unpriced.id, "date": date(2026, 2, 10), "name": "1/1", "amount": 800}
         )
+        unpriced.order_line.price_unit = 0.0  # the line the instalment was to bill goes
         self._deliver(self.portal, self.bob, 100.0, unpriced)
         run = self.generate(FEB, domain=self.order_domain(self.order_f, unpriced))
         self.assertEqual(run.state, "done")

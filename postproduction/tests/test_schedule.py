@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form
 from odoo.tools import mute_logger
 
@@ -93,6 +93,7 @@ class TestSchedule(PostproductionCase):
         self.assertEqual(lines.date, date(2026, 6, 15))
 
     def test_instalments_sum_exactly_to_the_amount(self):
+        self.schedule_order.order_line.price_unit = 1234.57  # a schedule bills its order
         # 2026-01-31 is a Saturday: by working days, January gets nothing and no instalment.
         for method, count in (("equal", 12), ("calendar_days", 12), ("working_days", 11)):
             lines = self.split(
@@ -128,6 +129,24 @@ class TestSchedule(PostproductionCase):
     def test_zero_amount_is_refused(self):
         with self.assertRaisesRegex(UserError, "must be positive"):
             self.split("equal", amount=0.0)
+
+    def test_a_schedule_beyond_the_order_total_is_refused(self):
+        with self.assertRaises(ValidationError) as refused:
+            self.split("equal", amount=1000.01)
+        self.assertIn("more than the order's untaxed amount", str(refused.exception))
+        self.assertFalse(self.schedule_order.postproduction_schedule_ids)
+        self.split("equal", amount=600.0)
+        with self.assertRaises(ValidationError):
+            self.env["postproduction.schedule"].create(
+                {"order_id": self.schedule_order.id, "date": date(2026, 9, 30), "name": "Extra",
+                 "amount": 400.01}
+            )  # fmt: skip
+
+    def test_a_split_over_decades_is_refused(self):
+        with self.assertRaises(UserError) as refused:
+            self.split("equal", start=date(2026, 1, 1), end=date(2046, 1, 1))
+        self.assertIn("at most 10 years", str(refused.exception))
+        self.assertFalse(self.schedule_order.postproduction_schedule_ids)
 
     def test_instalment_amount_must_be_positive_in_the_database(self):
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
