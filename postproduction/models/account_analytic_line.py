@@ -55,6 +55,15 @@ class AccountAnalyticLine(models.Model):
         "reset": (("submitted", "validated", "refused"), "draft", False),
     }
 
+    def _auto_init(self):
+        """Give the approval a database default: lines inserted without it (plain SQL, or
+        Odoo's own modules upgraded before PostProduction is loaded) start as draft."""
+        result = super()._auto_init()
+        self.env.cr.execute(
+            "ALTER TABLE account_analytic_line ALTER COLUMN approval_state SET DEFAULT 'draft'"
+        )
+        return result
+
     # ------------------------------------------------------------------ billing domain
     @api.model
     def _postproduction_billable_domain(self):

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_date, is_html_empty
+from odoo.tools import float_compare, float_round, format_date, is_html_empty
 
 POSTPRODUCTION_STATUSES = [
     ("proforma_preparation", "Pro-forma in preparation"),
@@ -238,6 +238,9 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------ posting checks
     def _post(self, soft=True):
         self._check_postproduction_taxes()
+        self.filtered(
+            lambda m: m.move_type == "out_refund" and m.reversed_entry_id
+        )._postproduction_in_use()._check_postproduction_not_over_credited()
         posted = super()._post(soft=soft)
         posted.filtered(
             lambda m: m.move_type == "out_refund" and m.reversed_entry_id
@@ -306,6 +309,7 @@ class AccountMove(models.Model):
 
     def _reverse_moves(self, default_values_list=None, cancel=False):
         """A credit note credits the month its invoice billed, on the dashboard too."""
+        self._postproduction_in_use()._check_postproduction_not_credited_in_full()
         default_values_list = default_values_list or [{} for _move in self]
         for move, values in zip(self, default_values_list, strict=True):
             if move.postproduction_period:
@@ -347,6 +351,73 @@ class AccountMove(models.Model):
                     "postproduction_credit_move_id": False,
                 }
             )
+
+    def _check_postproduction_not_over_credited(self):
+        """Refuse a credit note that, with the others of its invoice, would credit more than
+        the invoice bills on a line: Odoo's Reverse done twice, or a correction on top of a
+        full reversal."""
+        for invoice in self.reversed_entry_id:
+            credited = invoice._postproduction_credited_quantities()
+            for line, quantity in credited.items():
+                rounding = line.product_uom_id.rounding or 0.01
+                if float_compare(quantity, line.quantity, precision_rounding=rounding) > 0:
+                    raise UserError(
+                        self.env._(
+                            "Credit note of %(invoice)s would credit more than the invoice bills "
+                            'on "%(line)s" (%(credited)s of %(billed)s): its earlier credit notes '
+                            "credit it already. Use Corrective invoice, which offers only what "
+                            "remains.",
+                            invoice=invoice.display_name,
+                            line=line.name or line.product_id.display_name,
+                            credited=float_round(quantity, precision_rounding=rounding),
+                            billed=line.quantity,
+                        )
+                    )
+
+    def _check_postproduction_not_credited_in_full(self):
+        for invoice in self.filtered(lambda m: m.move_type == "out_invoice"):
+            credited = invoice._postproduction_credited_quantities()
+            lines = invoice.invoice_line_ids.filtered(lambda aml: aml.display_type == "product")
+            if credited and all(
+                float_compare(
+                    credited.get(line, 0.0),
+                    line.quantity,
+                    precision_rounding=line.product_uom_id.rounding or 0.01,
+                )
+                >= 0
+                for line in lines
+            ):
+                raise UserError(
+                    self.env._(
+                        "Invoice %(invoice)s is credited in full already: nothing is left to "
+                        "credit.",
+                        invoice=invoice.display_name,
+                    )
+                )
+
+    def _postproduction_credited_quantities(self):
+        """{invoice line: quantity} that this invoice's credit notes (not cancelled) already
+        credit, in each line's unit. A credit note line is matched to the invoice line it
+        copies: same order lines, product and unit price."""
+        self.ensure_one()
+        credited = defaultdict(float)
+        lines = self.invoice_line_ids.filtered(lambda aml: aml.display_type == "product")
+        refunds = self.reversal_move_ids.filtered(lambda m: m.state != "cancel")
+        for refund_line in refunds.invoice_line_ids.filtered(
+            lambda aml: aml.display_type == "product"
+        ):
+            source = lines.filtered(
+                lambda aml, r=refund_line: (
+                    aml.sale_line_ids == r.sale_line_ids
+                    and aml.product_id == r.product_id
+                    and aml.currency_id.compare_amounts(aml.price_unit, r.price_unit) == 0
+                )
+            )[:1]
+            if source:
+                credited[source] += refund_line.product_uom_id._compute_quantity(
+                    refund_line.quantity, source.product_uom_id, round=False
+                )
+        return credited
 
     def _postproduction_is_correctable(self):
         """A posted customer invoice of PostProduction (generated, or of a billed month)."""

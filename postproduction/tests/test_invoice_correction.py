@@ -225,6 +225,51 @@ class TestCorrectiveInvoice(CorrectionCase):
         self.assertAlmostEqual(self.row().delta, 800.0)
         self.assertAlmostEqual(self.generate().amount_untaxed, 800.0)
 
+    def billed_net(self):
+        """What non-cancelled invoices bill on the hour line, net of credit notes."""
+        lines = self.hour_line.invoice_lines.filtered(lambda aml: aml.move_id.state != "cancel")
+        return sum(
+            line.quantity * (-1 if line.move_id.move_type == "out_refund" else 1) for line in lines
+        )
+
+    def test_a_second_correction_offers_only_what_remains(self):
+        self.log((5, 4.0), (6, 4.0))
+        invoice = self.invoice_october()
+        self.correct(invoice, corrected=6.0)
+        wizard = Form(self.env[WIZARD].with_context(default_move_id=invoice.id))
+        with wizard.line_ids.edit(0) as line:
+            self.assertAlmostEqual(line.quantity, 6.0)
+        self.correct(invoice)
+        self.assertAlmostEqual(self.billed_net(), 0.0)
+        third = Form(self.env[WIZARD].with_context(default_move_id=invoice.id))
+        third.reason = "Once more"
+        self.assertEqual(len(third.line_ids), 0)
+        with self.assertRaises(UserError) as refused:
+            third.save().action_confirm()
+        self.assertIn("credited in full already", str(refused.exception))
+        self.assertAlmostEqual(self.billed_net(), 0.0, msg="never more credited than invoiced")
+
+    def test_a_reversal_after_a_partial_correction_cannot_credit_more(self):
+        self.log((5, 4.0), (6, 4.0))
+        invoice = self.invoice_october()
+        self.correct(invoice, corrected=6.0)
+        reversal = invoice._reverse_moves([{"invoice_date": date(2026, 11, 11)}])
+        with self.assertRaises(UserError) as refused:
+            reversal.action_post()
+        self.assertIn("would credit more than", str(refused.exception))
+
+    def test_odoo_s_reverse_twice_never_credits_more_than_the_invoice(self):
+        self.log((5, 4.0), (6, 4.0))
+        invoice = self.invoice_october()
+        first = invoice._reverse_moves([{"invoice_date": date(2026, 11, 10)}])
+        first.action_post()
+        with self.assertRaises(UserError) as refused:
+            invoice._reverse_moves([{"invoice_date": date(2026, 11, 11)}])
+        self.assertIn("credited in full already", str(refused.exception))
+        self.assertAlmostEqual(self.billed_net(), 0.0)
+        self.assertAlmostEqual(sum(self.free_timesheets().mapped("unit_amount")), 8.0)
+        self.assertAlmostEqual(self.generate().amount_untaxed, 800.0)
+
     def test_credit_note_reset_to_draft_bills_its_timesheets_again(self):
         self.log((5, 2.0), (6, 2.0))
         invoice = self.invoice_october()

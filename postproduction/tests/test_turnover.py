@@ -958,6 +958,21 @@ class TestTurnoverTimesheetSums(TurnoverCase):
         self.assertNotIn(key, {group[:3] for group in kept})
         self.assertSumsExact()
 
+    def test_a_line_inserted_without_approval_is_a_draft(self):
+        # as Odoo's own modules insert timesheets when they are upgraded before ours loads
+        self.env.flush_all()
+        self.cr.execute(
+            """INSERT INTO account_analytic_line
+                      (name, date, amount, unit_amount, account_id, project_id, employee_id,
+                       company_id)
+               SELECT 'No approval', date '2026-01-27', 0, 3, account_id, id, %s, company_id
+                 FROM project_project WHERE id = %s
+            RETURNING approval_state""",
+            (self.bob.id, self.support.id),
+        )
+        self.assertEqual(self.cr.fetchone()[0], "draft")
+        self.assertSumsExact()
+
     def test_sums_follow_writes_in_sql(self):
         self.env.flush_all()
         self.cr.execute(

@@ -40,16 +40,28 @@ class PostproductionInvoiceCorrectionWizard(models.TransientModel):
 
     @api.depends("move_id")
     def _compute_line_ids(self):
+        """The invoice's lines that still bill something: earlier credit notes of it (not
+        cancelled) are netted, so that no quantity is credited twice."""
         for wizard in self:
-            lines = wizard.move_id.invoice_line_ids.filtered(
+            credited = wizard.move_id._postproduction_credited_quantities()
+            commands = [Command.clear()]
+            for line in wizard.move_id.invoice_line_ids.filtered(
                 lambda aml: (
                     aml.display_type == "product"
                     and not aml.sale_line_ids.filtered("is_downpayment")
                 )
-            )
-            wizard.line_ids = [Command.clear()] + [
-                Command.create({"invoice_line_id": line.id}) for line in lines
-            ]
+            ):
+                remaining = line.quantity - credited.get(line, 0.0)
+                if (
+                    float_compare(
+                        remaining, 0.0, precision_rounding=line.product_uom_id.rounding or 0.01
+                    )
+                    > 0
+                ):
+                    commands.append(
+                        Command.create({"invoice_line_id": line.id, "quantity": remaining})
+                    )
+            wizard.line_ids = commands
 
     @api.depends("line_ids.credited_quantity", "line_ids.price_unit", "line_ids.discount")
     def _compute_amount_credited(self):
@@ -72,6 +84,13 @@ class PostproductionInvoiceCorrectionWizard(models.TransientModel):
             )
         for line in self.line_ids:
             line._check_correction_line()
+        if not self.line_ids:
+            raise UserError(
+                self.env._(
+                    "Invoice %(invoice)s is credited in full already: nothing is left to correct.",
+                    invoice=self.move_id.display_name,
+                )
+            )
         if not self.line_ids._to_credit():
             raise UserError(
                 self.env._("Nothing to correct: every corrected quantity equals the invoiced one.")
@@ -180,9 +199,10 @@ class PostproductionInvoiceCorrectionLine(models.TransientModel):
     price_unit = fields.Float(related="invoice_line_id.price_unit")
     discount = fields.Float(related="invoice_line_id.discount")
     quantity = fields.Float(
-        related="invoice_line_id.quantity",
         string="Invoiced quantity",
         digits="Product Unit of Measure",
+        help="What the invoice line still bills: its quantity less what earlier credit "
+        "notes of the invoice credit.",
     )
     corrected_quantity = fields.Float(
         string="Corrected quantity",
