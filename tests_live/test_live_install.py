@@ -19,12 +19,15 @@ this process, committed like any request. Run: ``scripts/dev.sh live-install``.
 import json
 import os
 import sys
+import threading
+import time
 import traceback
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
 from odoo import Command
+from odoo.service.model import retrying
 
 BASE_MODULES = "sale_timesheet,sale_expense,project_purchase,sale_management"
 NO_DEMO = "--without-demo=all"
@@ -731,6 +734,135 @@ def test_switching_validated_only_on_keeps_every_quantity(live_db, history, rema
         assert after == pytest.approx(before, abs=CENT)
 
 
+# ---------------------------------------------------------------------- two cursors at once
+NOVEMBER = "2026-11-01"
+
+
+def build_postproduction_orders(env, count):
+    """``count`` monthly orders of PostProduction, each with a project, a delivery of
+    Bob at 500 a day and two days of November timesheets. Returns the order ids."""
+    customer = env["res.partner"].create({"name": "Concurrent customer", "is_company": True})
+    bob = env["hr.employee"].search([("name", "=", "Bob Durand")], limit=1)
+    orders = env["sale.order"]
+    for index in range(count):
+        project = env["project.project"].create(
+            {"name": f"Concurrent project {index}", "partner_id": customer.id,
+             "allow_billable": True, "allow_timesheets": True}
+        )  # fmt: skip
+        order = env["sale.order"].create({"partner_id": customer.id})
+        order.action_confirm()
+        delivery = env["postproduction.delivery"].create(
+            {"project_id": project.id, "employee_id": bob.id, "date_start": NOVEMBER,
+             "date_end": "2026-12-31", "daily_rate": 500.0,
+             "sale_order_ids": [Command.set(order.ids)]}
+        )  # fmt: skip
+        delivery.action_confirm()
+        env["account.analytic.line"].create(
+            [
+                {"name": "Work", "project_id": project.id, "employee_id": bob.id,
+                 "date": day, "unit_amount": 8.0}
+                for day in ("2026-11-02", "2026-11-03")
+            ]
+        )  # fmt: skip
+        orders |= order
+    return orders.ids
+
+
+def generate_in_thread(live, order_ids, started, release, results, name):
+    """Generate November for ``order_ids`` on a cursor of this thread. With ``release``,
+    the transaction stays open until it is set, then commits; without, the call goes as
+    Odoo serves an RPC call: tried again on a serialization failure, then committed."""
+
+    def generate(env):
+        run = env["postproduction.invoice.run"].generate(
+            NOVEMBER, invoice_date="2026-12-01", domain=[("order_id", "in", order_ids)]
+        )
+        return {
+            "lines": [(line.order_id.id, line.result, line.reason) for line in run.line_ids],
+            "numbers": run.move_ids.mapped("proforma_number"),
+            "state": run.state,
+        }
+
+    try:
+        with live.env() as env:
+            if release is None:
+                results[name] = retrying(lambda: generate(env), env)
+                started.set()
+            else:
+                results[name] = generate(env)
+                started.set()
+                release.wait(60)
+    except Exception as error:  # reported to the test
+        results[name] = {"error": repr(error)}
+        started.set()
+
+
+@pytest.fixture(scope="module")
+def concurrent_orders(live_db, remaining_invoice):
+    with live_db.env() as env:
+        return build_postproduction_orders(env, 3)
+
+
+def test_two_runs_on_the_same_orders_at_once_bill_each_once(live_db, concurrent_orders):
+    first_orders, _rest = concurrent_orders[:2], concurrent_orders[2:]
+    results, release = {}, threading.Event()
+    started = [threading.Event(), threading.Event()]
+    first = threading.Thread(
+        target=generate_in_thread, args=(live_db, first_orders, started[0], release, results, "a")
+    )
+    first.start()
+    assert started[0].wait(120), "the first run did not get through"
+    second = threading.Thread(
+        target=generate_in_thread, args=(live_db, first_orders, started[1], None, results, "b")
+    )
+    second.start()
+    assert started[1].wait(120), "the second run waited for the first"
+    release.set()
+    first.join(120)
+    second.join(120)
+    assert "error" not in results["a"] and "error" not in results["b"], results
+    assert {result for _o, result, _r in results["a"]["lines"]} == {"generated"}
+    assert {result for _o, result, _r in results["b"]["lines"]} == {"skipped"}
+    assert all("another run" in reason for _o, _r, reason in results["b"]["lines"]), results
+    with live_db.env(commit=False) as env:
+        for order in env["sale.order"].browse(first_orders):
+            invoices = order.invoice_ids.filtered(lambda m: m.state != "cancel")
+            assert len(invoices) == 1, order.name
+            assert invoices.amount_untaxed == pytest.approx(1000.0, abs=CENT)
+
+
+def test_a_run_waits_for_the_pro_forma_numbers_another_run_holds(live_db, concurrent_orders):
+    """Two runs on other orders: the second waits for the first's numbers, never fails
+    on the sequence's row lock, and takes the next number."""
+    first_orders, other = concurrent_orders[:2], concurrent_orders[2:]
+    with live_db.env() as env:
+        env["account.move"].search(
+            [("invoice_line_ids.sale_line_ids.order_id", "in", first_orders)]
+        ).button_cancel()
+    results, release = {}, threading.Event()
+    started = [threading.Event(), threading.Event()]
+    first = threading.Thread(
+        target=generate_in_thread, args=(live_db, first_orders, started[0], release, results, "a")
+    )
+    first.start()
+    assert started[0].wait(120)
+    second = threading.Thread(
+        target=generate_in_thread,
+        args=(live_db, other, started[1], None, results, "b"),
+    )
+    second.start()
+    time.sleep(2)
+    assert not started[1].is_set(), "the second run should wait for the numbers"
+    release.set()
+    first.join(120)
+    assert started[1].wait(120)
+    second.join(120)
+    assert "error" not in results["b"], results
+    assert {result for _o, result, _r in results["b"]["lines"]} == {"generated"}, results
+    numbers = sorted(results["a"]["numbers"] + results["b"]["numbers"])
+    assert len(set(numbers)) == 3, numbers
+
+
 # ---------------------------------------------------------------------- uninstall
 CATALOG_OF_OURS = """
     SELECT 'trigger ' || tgname FROM pg_trigger WHERE tgname LIKE 'postproduction%%'
@@ -752,7 +884,7 @@ CATALOG_OF_OURS = """
 
 
 @pytest.fixture(scope="module")
-def uninstalled(live_db, history, remaining_invoice):
+def uninstalled(live_db, history, remaining_invoice, concurrent_orders):
     """Step 3: the company uninstalls PostProduction from Apps."""
     with live_db.env() as env:
         env["ir.module.module"].search(

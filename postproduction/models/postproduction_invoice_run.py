@@ -6,6 +6,7 @@ from datetime import date
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, frozendict, split_every
 
 from ..calc import invoicing, periods, turnover_key
@@ -27,6 +28,15 @@ MANAGER_GROUP = "postproduction.group_postproduction_manager"
 #: First key of the advisory locks a run takes on the orders it invoices (the second is
 #: the order's id), so that no other lock of the database can collide with them.
 ORDER_LOCK_NAMESPACE = 20260401
+
+
+def _raise_if_concurrency(error):
+    """Let a serialization failure or a deadlock reach Odoo, which retries the whole
+    request (or the scheduled action): caught as one order's failure, it would report a
+    PostgreSQL error where waiting and trying again succeeds."""
+    if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+        raise error
+
 
 RESULTS = [
     ("generated", "Generated"),
@@ -385,6 +395,7 @@ class PostproductionInvoiceRun(models.Model):
                 self._process_batch(units)
             return
         except Exception as error:  # retried unit by unit below
+            _raise_if_concurrency(error)
             if len(units) == 1:
                 return self._fail_unit(units[0], error)
         for unit in units:
@@ -392,6 +403,7 @@ class PostproductionInvoiceRun(models.Model):
                 with self.env.cr.savepoint():
                     self._process_batch([unit])
             except Exception as error:  # that unit only
+                _raise_if_concurrency(error)
                 self._fail_unit(unit, error)
 
     def _fail_unit(self, unit, error):
@@ -503,7 +515,8 @@ class PostproductionInvoiceRun(models.Model):
                 return self._invoice_orders(
                     self.env["sale.order"].concat(*units), rows_by_order, plans
                 )
-        except Exception:  # retried unit by unit below
+        except Exception as error:  # retried unit by unit below
+            _raise_if_concurrency(error)
             if len(units) == 1:
                 return self._invoice_unit(units[0], rows_by_order, plans)
         lines = []
@@ -517,6 +530,7 @@ class PostproductionInvoiceRun(models.Model):
             with self.env.cr.savepoint():
                 return self._invoice_orders(unit, rows_by_order, plans)
         except Exception as error:  # any error fails this unit only
+            _raise_if_concurrency(error)
             _logger.info("PostProduction: invoicing %s failed: %s", unit.mapped("name"), error)
             return self._prepare_failed_lines(unit, rows_by_order, error)
 
@@ -862,7 +876,8 @@ class PostproductionInvoiceRun(models.Model):
         savepoint = self.env.cr.savepoint() if testing else None
         try:
             runs = self._generate_company_due_invoices(company, date_ref)
-        except Exception:
+        except Exception as error:
+            _raise_if_concurrency(error)
             _logger.exception("PostProduction: the due invoices of %s failed", company.name)
             if savepoint:
                 savepoint.close(rollback=True)
@@ -1043,6 +1058,7 @@ class PostproductionInvoiceRun(models.Model):
                 self._create_advance_key(order, move, amount, line["project_id"])
                 return line
         except Exception as error:  # any error fails this order only
+            _raise_if_concurrency(error)
             _logger.info("PostProduction: advance of %s failed: %s", order.name, error)
             line = self._prepare_advance_line(order, "failed")
             message = error.args[0] if isinstance(error, UserError) and error.args else str(error)
