@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user
 from odoo.tools.safe_eval import safe_eval
 
+from ..models.postproduction_invoice_run import ORDER_LOCK_NAMESPACE
 from .common import PostproductionCase
 
 WIZARD = "postproduction.invoice.add.lines.wizard"
@@ -293,6 +294,26 @@ class TestAddLinesRefusals(AddLinesCase):
         self.assertFalse(self.invoice.timesheet_ids)
         self.assertFalse(self.setup_line.qty_invoiced)
         self.assertFalse(self.day_line.qty_invoiced)
+
+    def test_a_schedule_order_is_refused(self):
+        lines = self.invoice.invoice_line_ids
+        self.order.postproduction_mode = "schedule"
+        with self.assertRaises(UserError) as refused:
+            self.add()
+        self.assertIn("invoiced from its schedule", str(refused.exception))
+        self.assert_unchanged(lines)
+
+    def test_an_order_a_run_is_invoicing_is_refused(self):
+        lines = self.invoice.invoice_line_ids
+        with self.registry.cursor() as other:  # a run in another transaction holds the order
+            other.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", (ORDER_LOCK_NAMESPACE, self.order.id)
+            )
+            with self.assertRaises(UserError) as refused:
+                self.add()
+            other.rollback()
+        self.assertIn("being invoiced by a generation run", str(refused.exception))
+        self.assert_unchanged(lines)
 
     def test_quantity_above_what_remains_is_refused(self):
         lines = self.invoice.invoice_line_ids

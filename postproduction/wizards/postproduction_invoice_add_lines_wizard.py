@@ -113,6 +113,22 @@ class PostproductionInvoiceAddLinesWizard(models.TransientModel):
                     company=move.company_id.name,
                 )
             )
+        if order.postproduction_mode == "schedule":
+            raise UserError(
+                self.env._(
+                    "Order %(order)s is invoiced from its schedule: generate its instalments "
+                    "from the PostProduction dashboard instead of adding its lines here.",
+                    order=order.name,
+                )
+            )
+        if not self.env["postproduction.invoice.run"]._lock_orders(order):
+            raise UserError(
+                self.env._(
+                    "Order %(order)s is being invoiced by a generation run right now: try "
+                    "again when it is done.",
+                    order=order.name,
+                )
+            )
         if order.currency_id != move.currency_id:
             raise UserError(
                 self.env._(
