@@ -59,6 +59,7 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         if vals.get("state") == "cancel":
+            self._check_postproduction_advance_not_deducted()
             self.filtered(
                 lambda m: m.state == "posted" and m.move_type == "out_refund"
             )._postproduction_restore_credited_timesheets()
@@ -66,6 +67,31 @@ class AccountMove(models.Model):
         if vals.get("state") == "cancel":
             self._postproduction_release()
         return result
+
+    def _check_postproduction_advance_not_deducted(self):
+        """An advance (down payment of a month) that a later invoice deducts stays: cancelled,
+        the deduction would stand without the advance it deducts."""
+        for move in self.filtered(lambda m: m.state != "cancel" and m.move_type == "out_invoice"):
+            advances = move.invoice_line_ids.filtered(lambda aml: aml.quantity > 0).sale_line_ids
+            advances = advances.filtered(
+                lambda line: line.is_downpayment and line.postproduction_advance_period
+            )
+            deducting = advances.invoice_lines.filtered(
+                lambda aml, mv=move: (
+                    aml.move_id != mv
+                    and aml.move_id.state != "cancel"
+                    and (aml.quantity < 0 or aml.move_id.move_type == "out_refund")
+                )
+            ).move_id
+            if deducting:
+                raise UserError(
+                    self.env._(
+                        "Advance %(advance)s is deducted by %(invoice)s: cancel or correct "
+                        "that invoice first, then the advance.",
+                        advance=move.display_name,
+                        invoice=deducting[0].display_name,
+                    )
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_postproduction_release(self):

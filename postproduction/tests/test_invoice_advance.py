@@ -132,6 +132,18 @@ class TestInvoiceAdvance(PostproductionCase):
         self.assertEqual((row.advanced_turnover, row.regularisation), (10500.0, -9500.0))
         self.assertEqual(row.status, "invoiced")
 
+    def test_an_advance_deducted_by_the_final_invoice_cannot_be_cancelled(self):
+        advance = self.advance().move_ids  # the pro-forma, still a draft
+        self.work(22)
+        final = self.final().move_ids
+        with self.assertRaises(UserError) as refused:
+            advance.button_cancel()
+        self.assertIn(f"is deducted by {final.display_name}", str(refused.exception))
+        self.assertEqual(advance.state, "draft")
+        final.button_cancel()
+        advance.button_cancel()
+        self.assertEqual(advance.state, "cancel")
+
     def test_advance_is_on_the_dashboard_row_until_the_final_invoice(self):
         self.work(3)
         self.advance()
