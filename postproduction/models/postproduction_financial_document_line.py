@@ -312,7 +312,10 @@ class PostproductionFinancialDocumentLine(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        self.document_id._raise_if_validated(self.env._("changed"))
+        documents = self.document_id
+        if vals.get("document_id"):
+            documents |= self.env["postproduction.financial.document"].browse(vals["document_id"])
+        documents._raise_if_validated(self.env._("changed"))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

@@ -1,5 +1,6 @@
 import base64
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
@@ -488,6 +489,38 @@ class TestFinancialDocumentRules(FinancialDocumentCase):
                     "res_id": document.id,
                 }
             )
+
+    def test_a_file_over_the_limit_never_reaches_the_file_store(self):
+        self.company.postproduction_attachment_max_size = 1
+        document = self.create_document(self.type_invoice)
+        stored = []
+        original = type(self.env["ir.attachment"])._file_write
+
+        def file_write(attachment, bin_value, checksum):
+            stored.append(len(bin_value))
+            return original(attachment, bin_value, checksum)
+
+        with (
+            patch.object(type(self.env["ir.attachment"]), "_file_write", file_write),
+            self.assertRaises(ValidationError),
+        ):
+            self.env["ir.attachment"].create(
+                {
+                    "name": "scan.tiff",
+                    "datas": base64.b64encode(b"x" * 2 * 1024 * 1024),
+                    "res_model": DOCUMENT,
+                    "res_id": document.id,
+                }
+            )
+        self.assertEqual(stored, [])
+
+    def test_a_line_cannot_move_into_a_validated_document(self):
+        validated = self.create_document(self.type_forecast, validated=True)
+        draft = self.create_document(self.type_forecast)
+        with self.assertRaises(UserError) as refused:
+            draft.line_ids[:1].document_id = validated
+        self.assertIn("is validated and cannot be changed", str(refused.exception))
+        self.assertEqual(len(validated.line_ids), 1)
 
     def test_default_attachment_limit_is_500_mb(self):
         company = self.env["res.company"].create({"name": "New company"})
