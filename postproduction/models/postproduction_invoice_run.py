@@ -157,6 +157,7 @@ class PostproductionInvoiceRun(models.Model):
 
     # ------------------------------------------------------------------ entry point
     @api.model
+    @api.returns("self", lambda run: run.id)  # the run's id over XML-RPC and JSON-RPC
     def generate(
         self,
         period,
