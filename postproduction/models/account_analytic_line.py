@@ -128,9 +128,14 @@ class AccountAnalyticLine(models.Model):
             if float_compare(remaining, 0.0, precision_rounding=uom.rounding) <= 0:
                 break
             source_uom = timesheet._postproduction_uom()
-            worth = source_uom._compute_quantity(timesheet.unit_amount, uom, round=False)
+            # units of another category count as they are, as Odoo does
+            worth = source_uom._compute_quantity(
+                timesheet.unit_amount, uom, round=False, raise_if_failure=False
+            )
             if float_compare(worth, remaining, precision_rounding=uom.rounding) > 0:
-                part = uom._compute_quantity(remaining, source_uom, round=False)
+                part = uom._compute_quantity(
+                    remaining, source_uom, round=False, raise_if_failure=False
+                )
                 taken |= timesheet._postproduction_split(part)
                 worth = remaining
             else:
@@ -176,9 +181,14 @@ class AccountAnalyticLine(models.Model):
 
     def _postproduction_time_off(self):
         """The time-off timesheets among these (project_timesheet_holidays): Odoo's Time
-        Off application owns them, the approval never locks them."""
+        Off application owns them, the approval never locks them. Odoo unlinks a moved
+        leave's lines from it before deleting them: their time-off task still tells."""
         names = [name for name in ("holiday_id", "global_leave_id") if name in self._fields]
-        return self.filtered(lambda line: any(line[name] for name in names))
+        if not names:
+            return self.browse()
+        return self.filtered(
+            lambda line: any(line[name] for name in names) or line.sudo().task_id.is_timeoff_task
+        )
 
     # ------------------------------------------------------------------ locking
     def _is_readonly(self):

@@ -244,7 +244,9 @@ class AccountMove(models.Model):
             target_uom = line.product_uom_id or source_uom
 
             def convert(hours, source_uom=source_uom, target_uom=target_uom):
-                return source_uom._compute_quantity(hours, target_uom, round=False)
+                return source_uom._compute_quantity(
+                    hours, target_uom, round=False, raise_if_failure=False
+                )
 
             rate = line.price_unit * (1.0 - (line.discount or 0.0) / 100.0)
             quantity = convert(sum(hours_by_date.values()))

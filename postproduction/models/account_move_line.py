@@ -37,7 +37,9 @@ class AccountMoveLine(models.Model):
         self.ensure_one()
         uom = self.product_uom_id
         worth = sum(
-            t._postproduction_uom()._compute_quantity(t.unit_amount, uom, round=False)
+            t._postproduction_uom()._compute_quantity(
+                t.unit_amount, uom, round=False, raise_if_failure=False
+            )
             for t in timesheets
         )
         if float_compare(worth, self.quantity, precision_rounding=uom.rounding or 0.01):

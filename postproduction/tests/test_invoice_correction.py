@@ -232,6 +232,41 @@ class TestCorrectiveInvoice(CorrectionCase):
             line.quantity * (-1 if line.move_id.move_type == "out_refund" else 1) for line in lines
         )
 
+    def test_a_credit_note_on_a_line_in_units_credits_its_timesheets_as_they_are(self):
+        # Odoo keeps timesheet hours as they are on a line of another unit category
+        unit = self.env.ref("uom.product_uom_unit")
+        units_product = self.env["product.product"].create(
+            {
+                "name": "Workshop",
+                "type": "service",
+                "service_type": "timesheet",
+                "invoice_policy": "delivery",
+                "uom_id": unit.id,
+                "uom_po_id": unit.id,
+            }
+        )
+        units_line = self.env["sale.order.line"].create(
+            {
+                "order_id": self.order.id,
+                "product_id": units_product.id,
+                "product_uom": unit.id,
+                "product_uom_qty": 10.0,
+                "price_unit": 10.0,
+                "tax_id": [Command.clear()],
+            }
+        )
+        timesheet = self.create_timesheet(date(2026, 10, 7), 3.0)
+        timesheet.so_line = units_line
+        timesheet.sudo().action_validate()
+        invoice = self.order._create_invoices()
+        invoice.invoice_line_ids.filtered(lambda aml: aml.sale_line_ids != units_line).unlink()
+        invoice.action_post()
+        refund = invoice._reverse_moves([{"invoice_date": date(2026, 11, 10)}])
+        refund.invoice_line_ids.quantity = 1.0
+        refund.action_post()
+        self.assertEqual(refund.state, "posted")
+        self.assertAlmostEqual(units_line.qty_invoiced, 2.0)
+
     def test_a_second_correction_offers_only_what_remains(self):
         self.log((5, 4.0), (6, 4.0))
         invoice = self.invoice_october()

@@ -270,7 +270,7 @@ class PostproductionInvoiceCorrectionLine(models.TransientModel):
         uom = self.product_uom_id
         return sum(
             timesheet._postproduction_uom()._compute_quantity(
-                timesheet.unit_amount, uom, round=False
+                timesheet.unit_amount, uom, round=False, raise_if_failure=False
             )
             for timesheet in self.timesheet_ids.sudo()
         )
