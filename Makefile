@@ -1,5 +1,5 @@
 # Two commands for a fresh machine: `make run` and `make test` (see README.md).
-.PHONY: run test setup pg-stop lint pot
+.PHONY: run test setup pg-stop lint pot odoo-suites
 
 run:
 	@scripts/dev.sh run
@@ -18,3 +18,7 @@ lint:
 
 pot:
 	@scripts/dev.sh pot
+
+# Odoo's own post-install tests of the modules we extend, with PostProduction installed
+odoo-suites:
+	@scripts/dev.sh odoo-suites

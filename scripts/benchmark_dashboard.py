@@ -33,11 +33,11 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from benchmark_template import TEMPLATE, ensure_template
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".odoo" / "odoo.conf"
-TEMPLATE = "pp_base"
 PROJECTS = 2000
 CUSTOMERS = 200
 CONSULTANTS = 300
@@ -89,6 +89,8 @@ def create_database(db):
         say(f"dropping {db}")
         odoo.sql_db.close_db(db)
         db_service.exp_drop(db)
+    ensure_template(say)
+    odoo.sql_db.close_db(TEMPLATE)
     say(f"copying {TEMPLATE} to {db}")
     db_service.exp_duplicate_database(TEMPLATE, db)
     say("installing postproduction (without demo data)")

@@ -34,9 +34,10 @@ import time
 from datetime import date
 from pathlib import Path
 
+from benchmark_template import TEMPLATE, ensure_template
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".odoo" / "odoo.conf"
-TEMPLATE = "pp_base"
 MONTH = date(2025, 3, 1)
 MONTH_END = date(2025, 3, 31)
 TIMESHEET_DAYS = 10
@@ -78,6 +79,7 @@ def run(*command):
 def create_database(db):
     if db in PROTECTED:
         sys.exit(f"Refusing to overwrite database {db}: choose a scratch name.")
+    ensure_template(say)
     say(f"copying {TEMPLATE} to {db}, installing postproduction without demo data")
     run("dropdb", "--if-exists", db)
     run("createdb", "-T", TEMPLATE, db)
