@@ -346,8 +346,9 @@ class AccountMove(models.Model):
 
     def _postproduction_restore_credited_timesheets(self):
         """Undo ``_postproduction_credit_timesheets`` for these credit notes (reset to draft
-        or cancelled): their timesheets are billed by the credited invoice again. Refused
-        when another invoice bills some of them since."""
+        or cancelled): their timesheets, and the instalments they returned, are billed by
+        the credited invoice again. Refused when another invoice bills some of them since."""
+        self._postproduction_restore_returned_instalments()
         timesheets = (
             self.env["account.analytic.line"]
             .sudo()
@@ -446,6 +447,30 @@ class AccountMove(models.Model):
                     refund_line.quantity, source.product_uom_id, round=False
                 )
         return credited
+
+    def _postproduction_restore_returned_instalments(self):
+        instalments = (
+            self.env["postproduction.schedule"].sudo().search([("credit_move_id", "in", self.ids)])
+        )
+        rebilled = instalments.filtered(lambda line: line.state == "invoiced")
+        if rebilled:
+            raise UserError(
+                self.env._(
+                    "Credit note %(refund)s returned instalment %(label)s to invoice and "
+                    "%(invoice)s bills it now: cancel or correct that invoice first.",
+                    refund=rebilled[0].credit_move_id.display_name,
+                    label=rebilled[0].name,
+                    invoice=rebilled[0].move_id.display_name,
+                )
+            )
+        for instalment in instalments:
+            instalment.write(
+                {
+                    "state": "invoiced",
+                    "move_id": instalment.credit_move_id.reversed_entry_id.id,
+                    "credit_move_id": False,
+                }
+            )
 
     def _postproduction_is_correctable(self):
         """A posted customer invoice of PostProduction (generated, or of a billed month)."""

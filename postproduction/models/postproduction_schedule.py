@@ -31,6 +31,14 @@ class PostproductionSchedule(models.Model):
         index=True,
     )
     move_id = fields.Many2one("account.move", string="Invoice", copy=False, readonly=True)
+    credit_move_id = fields.Many2one(
+        "account.move",
+        string="Returned by",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The credit note that returned this instalment to invoice.",
+    )
 
     _sql_constraints = [
         ("amount_positive", "CHECK(amount > 0)", "The amount of an instalment must be positive."),

@@ -471,6 +471,24 @@ class TestCorrectionOfInstalments(CorrectionCase):
         self.assertAlmostEqual(again.amount_untaxed, 4000.0)
         self.assertEqual(self.instalment.move_id, again)
 
+    def test_resetting_the_credit_note_bills_the_instalment_on_the_invoice_again(self):
+        invoice = self.invoice_october()
+        refund = self.correct(invoice)
+        self.assertEqual(self.instalment.credit_move_id, refund)
+        refund.button_draft()
+        self.assertEqual((self.instalment.state, self.instalment.move_id), ("invoiced", invoice))
+        self.assertFalse(self.instalment.credit_move_id)
+        self.assertFalse(self.generate(), "nothing billed twice")
+
+    def test_the_credit_note_cannot_come_back_once_the_instalment_is_billed_again(self):
+        invoice = self.invoice_october()
+        refund = self.correct(invoice)
+        again = self.generate()
+        with self.assertRaises(UserError) as refused:
+            refund.button_draft()
+        self.assertIn(f"{again.display_name} bills it now", str(refused.exception))
+        self.assertEqual(self.instalment.move_id, again)
+
     def test_part_of_an_instalment_cannot_return(self):
         invoice = self.invoice_october()
         quantity = invoice.invoice_line_ids.quantity

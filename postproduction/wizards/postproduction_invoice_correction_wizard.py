@@ -110,7 +110,7 @@ class PostproductionInvoiceCorrectionWizard(models.TransientModel):
         }
         refund.with_context(postproduction_credited_timesheets=picked).action_post()
         self._reconcile(refund)
-        self.line_ids._return_instalments()
+        self.line_ids._return_instalments(refund)
         self.move_id.message_post(
             body=self.env._(
                 "Corrected by credit note %(refund)s (%(amount)s untaxed). Reason: %(reason)s",
@@ -351,9 +351,10 @@ class PostproductionInvoiceCorrectionLine(models.TransientModel):
                     )
                 )
 
-    def _return_instalments(self):
+    def _return_instalments(self, refund):
         """The instalments the invoice billed on the orders returned whole are to invoice
-        again (the next run invoices them)."""
+        again (the next run invoices them); ``refund`` is kept on them, so that resetting
+        or cancelling it bills them on the invoice again."""
         returned = self._schedule_lines().filtered(lambda ln: ln.action == "return")._to_credit()
         orders = returned.invoice_line_id.sale_line_ids.order_id
         if not orders:
@@ -365,4 +366,4 @@ class PostproductionInvoiceCorrectionLine(models.TransientModel):
                 [("order_id", "in", orders.ids), ("move_id", "in", returned.wizard_id.move_id.ids)]
             )
         )
-        instalments.write({"state": "to_invoice", "move_id": False})
+        instalments.write({"state": "to_invoice", "move_id": False, "credit_move_id": refund.id})
