@@ -1,5 +1,6 @@
 from datetime import date
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
@@ -55,6 +56,11 @@ class TestAccessRights(PostproductionCase):
         self.env["postproduction.project.type"].with_user(self.user_manager).create(
             {"name": "Agency", "code": "AG"}
         )
+        fixed_price = self.env["product.product"].create(
+            {"name": "Fixed price", "type": "service", "invoice_policy": "order"}
+        )
+        # a schedule bills its order: the order is priced
+        self.order.order_line = [Command.create({"product_id": fixed_price.id, "price_unit": 100})]
         schedule = {
             "order_id": self.order.id,
             "date": date(2026, 1, 31),
@@ -100,8 +106,16 @@ class TestMultiCompany(PostproductionCase):
                 "company_id": cls.company_2.id,
             }
         )
+        fixed_price = cls.env["product.product"].create(
+            {"name": "Fixed price", "type": "service", "invoice_policy": "order"}
+        )
         order_2 = cls.env["sale.order"].create(
-            {"partner_id": cls.acme.id, "company_id": cls.company_2.id}
+            {
+                "partner_id": cls.acme.id,
+                "company_id": cls.company_2.id,
+                # a schedule bills its order: the order is priced
+                "order_line": [Command.create({"product_id": fixed_price.id, "price_unit": 100})],
+            }
         )
         cls.schedule_2 = cls.env["postproduction.schedule"].create(
             {"order_id": order_2.id, "date": date(2026, 1, 31), "name": "1/1", "amount": 100}
