@@ -31,4 +31,5 @@ def uninstall_hook(env):
     triggers, function, table and indexes, and the companies' pro-forma sequences (made
     when first needed, so no XML id removes them)."""
     env["postproduction.turnover"]._drop_timesheet_month()
+    env.cr.execute("DROP TABLE IF EXISTS postproduction_proforma_claim")
     env["ir.sequence"].sudo().search([("code", "=", "postproduction.proforma")]).unlink()

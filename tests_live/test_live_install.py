@@ -768,14 +768,14 @@ def build_postproduction_orders(env, count):
     return orders.ids
 
 
-def generate_in_thread(live, order_ids, started, release, results, name):
+def generate_in_thread(live, order_ids, started, release, results, name, day="2026-12-01"):
     """Generate November for ``order_ids`` on a cursor of this thread. With ``release``,
     the transaction stays open until it is set, then commits; without, the call goes as
     Odoo serves an RPC call: tried again on a serialization failure, then committed."""
 
     def generate(env):
         run = env["postproduction.invoice.run"].generate(
-            NOVEMBER, invoice_date="2026-12-01", domain=[("order_id", "in", order_ids)]
+            NOVEMBER, invoice_date=day, domain=[("order_id", "in", order_ids)]
         )
         return {
             "lines": [(line.order_id.id, line.result, line.reason) for line in run.line_ids],
@@ -832,8 +832,9 @@ def test_two_runs_on_the_same_orders_at_once_bill_each_once(live_db, concurrent_
 
 
 def test_a_run_waits_for_the_pro_forma_numbers_another_run_holds(live_db, concurrent_orders):
-    """Two runs on other orders: the second waits for the first's numbers, never fails
-    on the sequence's row lock, and takes the next number."""
+    """Two runs on other orders, the first ones numbered in 2027: the second waits for
+    the first's numbers (and for the year's numbering it creates), never fails on the
+    sequence, and takes the next number."""
     first_orders, other = concurrent_orders[:2], concurrent_orders[2:]
     with live_db.env() as env:
         env["account.move"].search(
@@ -842,13 +843,14 @@ def test_a_run_waits_for_the_pro_forma_numbers_another_run_holds(live_db, concur
     results, release = {}, threading.Event()
     started = [threading.Event(), threading.Event()]
     first = threading.Thread(
-        target=generate_in_thread, args=(live_db, first_orders, started[0], release, results, "a")
+        target=generate_in_thread,
+        args=(live_db, first_orders, started[0], release, results, "a", "2027-01-04"),
     )
     first.start()
     assert started[0].wait(120)
     second = threading.Thread(
         target=generate_in_thread,
-        args=(live_db, other, started[1], None, results, "b"),
+        args=(live_db, other, started[1], None, results, "b", "2027-01-04"),
     )
     second.start()
     time.sleep(2)
@@ -860,7 +862,7 @@ def test_a_run_waits_for_the_pro_forma_numbers_another_run_holds(live_db, concur
     assert "error" not in results["b"], results
     assert {result for _o, result, _r in results["b"]["lines"]} == {"generated"}, results
     numbers = sorted(results["a"]["numbers"] + results["b"]["numbers"])
-    assert len(set(numbers)) == 3, numbers
+    assert numbers == ["PF/2027/00001", "PF/2027/00002", "PF/2027/00003"], numbers
 
 
 # ---------------------------------------------------------------------- uninstall

@@ -1,6 +1,8 @@
 import ast
 import logging
+import random
 import threading
+import time
 from collections import defaultdict
 from datetime import date
 
@@ -328,16 +330,37 @@ class PostproductionInvoiceRun(models.Model):
         orderless = rows.filtered(lambda row: not row.order_id)
         run._add_lines([run._prepare_skipped_line(row, row.status) for row in orderless])
         units = run._prepare_units(rows - orderless)
+        if commit:
+            run._commit()  # the run stands whatever a batch meets
         done = 0
         for batch in split_every(run._batch_size(), units, list):
             # An interruption loses the batch, never half of it.
-            run._process_batch_isolated(batch)
-            done += len(batch)
             if commit:
+                run._process_batch_committed(batch)
+                done += len(batch)
                 self.env["ir.cron"]._notify_progress(done=done, remaining=len(units) - done)
-                run._commit()
+            else:
+                run._process_batch_isolated(batch)
         self.write({"state": "done", "date_end": fields.Datetime.now()})
         return True
+
+    def _process_batch_committed(self, batch, tries=5):
+        """Process and commit one batch of the scheduled action; on a serialization
+        failure or a deadlock (a user's run or timesheets beside it), roll the batch back
+        and try it again after a random pause, as Odoo does for a request: Odoo's
+        scheduled actions are not retried, a failure would postpone the month a day."""
+        testing = getattr(threading.current_thread(), "testing", False)
+        for attempt in range(1, tries + 1):
+            try:
+                self._process_batch_isolated(batch)
+                self._commit()
+                return
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                if testing or attempt == tries:
+                    raise
+                self.env.cr.rollback()
+                _logger.info("PostProduction: run %s, batch tried again (%s)", self.id, attempt)
+                time.sleep(random.uniform(0.0, 2**attempt))
 
     def _commit(self):
         """Commit the work done so far, outside tests (Odoo forbids it there)."""

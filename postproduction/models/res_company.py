@@ -151,6 +151,46 @@ class ResCompany(models.Model):
         lines = self.env["sale.order.line"].browse(row[0] for row in self.env.cr.fetchall())
         lines.modified(["analytic_line_ids"])
 
+    def _postproduction_proforma_date_range(self, sequence_date):
+        """The numbering of ``sequence_date``'s year, created the first time it is needed.
+
+        Two runs that would create it at once (the first generation of a company or of a
+        year) would each start at 00001: the creator first claims the year in
+        ``postproduction_proforma_claim``, where the second one's claim fails as a
+        serialization failure that Odoo (or the scheduled action) tries again, and the
+        second try finds the numbering the first one made.
+        """
+        self.ensure_one()
+        ranges = self.env["ir.sequence.date_range"].sudo()
+        domain = [
+            ("sequence_id.code", "=", "postproduction.proforma"),
+            ("sequence_id.company_id", "=", self.id),
+            ("date_from", "<=", sequence_date),
+            ("date_to", ">=", sequence_date),
+        ]
+        date_range = ranges.search(domain, limit=1)
+        if date_range:
+            return date_range
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO postproduction_proforma_claim (company_id, year) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING",
+                self.id,
+                sequence_date.year,
+            )
+        )
+        sequence = self._postproduction_proforma_sequence()
+        return ranges.search(domain, limit=1) or sequence._create_date_range_seq(sequence_date)
+
+    def _auto_init(self):
+        result = super()._auto_init()
+        self.env.cr.execute(
+            """CREATE TABLE IF NOT EXISTS postproduction_proforma_claim (
+                   company_id integer NOT NULL, year integer NOT NULL,
+                   PRIMARY KEY (company_id, year))"""
+        )
+        return result
+
     def _postproduction_proforma_sequence(self):
         """The company's PF/YYYY/NNNNN sequence, created the first time it is needed.
 
@@ -177,15 +217,8 @@ class ResCompany(models.Model):
     def _postproduction_reserve_proforma_numbers(self, count, sequence_date):
         """``count`` consecutive pro-forma numbers of the company, in one update."""
         self.ensure_one()
-        sequence = self._postproduction_proforma_sequence()
-        date_range = self.env["ir.sequence.date_range"].sudo().search(
-            [
-                ("sequence_id", "=", sequence.id),
-                ("date_from", "<=", sequence_date),
-                ("date_to", ">=", sequence_date),
-            ],
-            limit=1,
-        ) or sequence._create_date_range_seq(sequence_date)
+        date_range = self._postproduction_proforma_date_range(sequence_date)
+        sequence = date_range.sequence_id
         first = self._postproduction_take_numbers(date_range, count)
         sequence = sequence.with_context(
             ir_sequence_date=sequence_date, ir_sequence_date_range=date_range.date_from
