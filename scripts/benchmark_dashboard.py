@@ -27,13 +27,12 @@ Targets: the dashboard month in 500 ms or less and within 3x the floor.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from benchmark_template import TEMPLATE, ensure_template
+from benchmark_template import TEMPLATE, ensure_template, install
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,26 +93,7 @@ def create_database(db):
     say(f"copying {TEMPLATE} to {db}")
     db_service.exp_duplicate_database(TEMPLATE, db)
     say("installing postproduction (without demo data)")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            "-c",
-            str(CONFIG),
-            "-d",
-            db,
-            "-i",
-            "postproduction",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--no-http",
-            "--log-level=warn",
-        ],
-        check=True,
-        cwd=ROOT,
-    )
+    install(db, "postproduction")
 
 
 # ---------------------------------------------------------------------------- volume

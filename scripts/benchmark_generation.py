@@ -34,7 +34,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from benchmark_template import TEMPLATE, ensure_template
+from benchmark_template import TEMPLATE, ensure_template, install
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".odoo" / "odoo.conf"
@@ -83,11 +83,7 @@ def create_database(db):
     say(f"copying {TEMPLATE} to {db}, installing postproduction without demo data")
     run("dropdb", "--if-exists", db)
     run("createdb", "-T", TEMPLATE, db)
-    run(
-        sys.executable, "-m", "odoo", "server", "-c", str(CONFIG), "-d", db,
-        "-i", "postproduction", "--without-demo=all", "--stop-after-init", "--no-http",
-        "--log-level=warn",
-    )  # fmt: skip
+    install(db, "postproduction")
 
 
 def generate_data(db, count):

@@ -48,6 +48,11 @@ def ensure_template(say=print):
     if template_exists():
         return
     say(f"creating the template {TEMPLATE} ({DEPENDENCIES}, no demo data): a few minutes")
+    install(TEMPLATE, DEPENDENCIES)
+
+
+def install(db, modules):
+    """``odoo -i modules`` on ``db`` without demo data, as a server in production would."""
     subprocess.run(
         [
             sys.executable,
@@ -57,9 +62,9 @@ def ensure_template(say=print):
             "-c",
             str(CONFIG),
             "-d",
-            TEMPLATE,
+            db,
             "-i",
-            DEPENDENCIES,
+            modules,
             "--without-demo=all",
             "--stop-after-init",
             "--no-http",
