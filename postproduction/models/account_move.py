@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_round, format_date, is_html_empty
 
+from .sale_order import own_context_value
+
 POSTPRODUCTION_STATUSES = [
     ("proforma_preparation", "Pro-forma in preparation"),
     ("proforma_sent", "Pro-forma sent"),
@@ -310,7 +312,7 @@ class AccountMove(models.Model):
         else the latest ones, a timesheet split when only part of it is credited. Taken
         timesheets go back to invoice, or stay billed and are marked written off.
         """
-        picked = self.env.context.get("postproduction_credited_timesheets") or {}
+        picked = own_context_value(self.env, "postproduction_credited_timesheets") or {}
         timesheets = self.env["account.analytic.line"].sudo()
         for refund in self:
             billed = refund.reversed_entry_id.sudo().timesheet_ids.filtered(

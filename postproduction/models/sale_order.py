@@ -2,9 +2,21 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_is_zero, float_round
+from odoo.tools import float_is_zero, float_round, frozendict
 
 from ..calc import invoicing, periods, split
+
+
+def own_context_value(env, key):
+    """The value of context ``key`` when PostProduction's own code set it, else ``None``.
+
+    Our methods pass data to Odoo's hooks in ``frozendict`` values, which no RPC call can
+    build (JSON and XML-RPC give plain dicts): a plan or invoice values sent by a client
+    are ignored, and Odoo's flow stays its own.
+    """
+    value = env.context.get(key)
+    return value if isinstance(value, frozendict) else None
+
 
 #: The longest schedule a split makes: beyond, the dates are a typing mistake.
 MAX_SCHEDULE_YEARS = 10
@@ -170,7 +182,7 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------ Odoo's hooks
     def _prepare_invoice(self):
         values = super()._prepare_invoice()
-        extra = self.env.context.get("postproduction_invoice_values")
+        extra = own_context_value(self.env, "postproduction_invoice_values")
         if extra:
             values.update(extra)
             if not values.get("invoice_payment_term_id") and values.get("invoice_date"):
@@ -182,7 +194,7 @@ class SaleOrder(models.Model):
 
     def _get_invoiceable_lines(self, final=False):
         """With a generation plan, exactly the lines of the plan (and their sections)."""
-        plan = self.env.context.get("postproduction_invoice_plan")
+        plan = own_context_value(self.env, "postproduction_invoice_plan")
         if plan is None:
             return super()._get_invoiceable_lines(final)
         line_ids, down_payment_ids, section = [], [], None
@@ -201,7 +213,7 @@ class SaleOrder(models.Model):
 
     def _create_account_invoices(self, invoice_vals_list, final):
         """Generated invoices get their pro-forma numbers as they are created."""
-        extra = self.env.context.get("postproduction_invoice_values")
+        extra = own_context_value(self.env, "postproduction_invoice_values")
         if extra:
             by_company = defaultdict(list)
             for values in invoice_vals_list:

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.osv import expression
 
+from .sale_order import own_context_value
+
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
@@ -144,7 +146,7 @@ class SaleOrderLine(models.Model):
 
     def _prepare_invoice_line(self, **optional_values):
         """The month's quantity (or instalment) from the generation's plan, when there is one."""
-        plan = self.env.context.get("postproduction_invoice_plan")
+        plan = own_context_value(self.env, "postproduction_invoice_plan")
         if plan and self.id in plan:
             optional_values = {**plan[self.id], **optional_values}
         return super()._prepare_invoice_line(**optional_values)

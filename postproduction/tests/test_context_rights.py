@@ -5,6 +5,7 @@ from datetime import date
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
+from odoo.tools import frozendict
 
 from .test_invoice_documents import InvoiceDocumentCase
 
@@ -60,23 +61,55 @@ class TestContextKeysGrantNothing(InvoiceDocumentCase):
             ).message_post(body="Sent?")
         self.assertFalse(self.invoice.is_move_sent)
 
-    def test_credited_timesheets_key_cannot_free_more_than_the_credit_note_credits(self):
+    def credit_half_a_day(self, picked_by):
+        """A credit note of half of Alice's day, posted with the timesheets ``picked_by``
+        gives: (credit note, Alice's timesheets)."""
         self.invoice.action_post()
         refund = self.invoice._reverse_moves([{"invoice_date": date(2026, 2, 10)}])
-        alice_line = self.invoice.timesheet_ids.filtered(lambda t: t.employee_id == self.alice)
-        days_line = refund.invoice_line_ids.filtered(
-            lambda aml: aml.sale_line_ids == alice_line.so_line
-        )
+        alice = self.invoice.timesheet_ids.filtered(lambda t: t.employee_id == self.alice)
+        days_line = refund.invoice_line_ids.filtered(lambda aml: aml.sale_line_ids == alice.so_line)
         days_line.quantity = 0.5
-        picked = alice_line
-        self.assertGreater(len(picked), 1)
+        self.assertGreater(len(alice), 1)
+        refund.with_user(self.user_accountant).with_context(
+            postproduction_credited_timesheets=picked_by({days_line.id: alice.ids})
+        ).action_post()
+        return refund, alice
+
+    def test_credited_timesheets_sent_by_a_client_are_ignored(self):
+        refund, alice = self.credit_half_a_day(dict)  # what JSON-RPC or XML-RPC gives
+        self.assertEqual(refund.state, "posted")
+        freed = alice.filtered(lambda t: not t.timesheet_invoice_id)
+        self.assertAlmostEqual(sum(freed.mapped("unit_amount")), 4.0, msg="only what it credits")
+
+    def test_credited_timesheets_must_be_worth_what_the_credit_note_credits(self):
         with self.assertRaises(UserError) as refused:  # in a savepoint, as a request is
-            refund.with_user(self.user_accountant).with_context(
-                postproduction_credited_timesheets={days_line.id: picked.ids}
-            ).action_post()
+            self.credit_half_a_day(frozendict)
         self.assertIn("pick timesheets worth what it credits", str(refused.exception))
-        self.assertEqual(refund.state, "draft")
-        self.assertEqual(picked.timesheet_invoice_id, self.invoice)
+        self.assertEqual(
+            self.invoice.timesheet_ids.filtered(lambda t: t.employee_id == self.alice).mapped(
+                "timesheet_invoice_id"
+            ),
+            self.invoice,
+        )
+
+    def test_an_invoice_plan_sent_by_a_client_is_ignored(self):
+        order_line = self.invoice.invoice_line_ids.sale_line_ids[:1]
+        self.invoice.button_cancel()
+        expected = order_line.qty_to_invoice
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(
+                active_model="sale.order",
+                active_ids=self.order.ids,
+                postproduction_invoice_plan={order_line.id: {"quantity": 1000.0}},
+            )
+            .create({"advance_payment_method": "delivered"})
+        )
+        wizard.create_invoices()
+        invoice = self.order.invoice_ids.filtered(lambda m: m.state == "draft")
+        line = invoice.invoice_line_ids.filtered(lambda aml: aml.sale_line_ids == order_line)
+        self.assertAlmostEqual(line.quantity, expected)
+        self.assertFalse(invoice.proforma_number, "Odoo's own invoice, not a pro-forma of ours")
 
 
 class TestBillingKeysBelongToTheSystem(InvoiceDocumentCase):

@@ -1,6 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import float_compare, float_is_zero, frozendict
 
 CORRECTION_ACTIONS = [
     ("return", "Return to invoice"),
@@ -108,7 +108,7 @@ class PostproductionInvoiceCorrectionWizard(models.TransientModel):
             for line, refund_line in refund_lines.items()
             if line.timesheet_ids
         }
-        refund.with_context(postproduction_credited_timesheets=picked).action_post()
+        refund.with_context(postproduction_credited_timesheets=frozendict(picked)).action_post()
         self._reconcile(refund)
         self.line_ids._return_instalments(refund)
         self.move_id.message_post(
