@@ -880,6 +880,24 @@ class TestTurnoverDemo(PostproductionCase):
         self.assertLessEqual({"to_invoice", "no_order", "timesheets_pending"}, statuses)
         self.assertTrue(rows.filtered(lambda r: r.mode == "schedule"))
 
+    def test_demo_last_month_has_a_monthly_and_a_schedule_row_to_invoice(self):
+        if not self.env.ref("postproduction.project_mobile", raise_if_not_found=False):
+            self.skipTest("demo data not installed")
+        today = fields.Date.context_today(self.env.user)
+        last_month = periods.add_months(periods.month_start(today), -1)
+        demo_projects = self.env["project.project"].search(
+            [("partner_id.name", "in", ["Nordwind Logistics", "Helios Energy", "Maison Lumière"])]
+        )
+        ready = self.env["postproduction.turnover"].search(
+            [
+                ("period", "=", last_month),
+                ("project_id", "in", demo_projects.ids),
+                ("status", "=", "to_invoice"),
+            ]
+        )
+        self.assertEqual(set(ready.mapped("mode")), {"monthly", "schedule"})
+        self.assertIn(self.env.ref("postproduction.order_mobile"), ready.order_id)
+
 
 class TestTurnoverTimesheetSums(TurnoverCase):
     """The timesheet sums the dashboard reads stay those of the timesheet lines."""
