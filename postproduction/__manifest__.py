@@ -50,6 +50,12 @@
         "views/account_move_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "postproduction/static/src/fields/month_field.js",
+            "postproduction/static/src/fields/month_field.xml",
+        ],
+    },
     "demo": [
         "demo/postproduction_demo.xml",
         "demo/postproduction_financial_document_demo.xml",
