@@ -18,7 +18,7 @@ class TestTurnoverBrowser(HttpCase):
                 await wait('.o_searchview_facet');
                 // a row's month reads as a month: "November 2026", not a day
                 const month = await wait('.o_postproduction_month');
-                if (!/^\S+ \d{4}$/.test(month.textContent.trim())) {
+                if (!/^\\S+ \\d{4}$/.test(month.textContent.trim())) {
                     throw new Error('month shown as ' + month.textContent);
                 }
                 const legend = [...document.querySelectorAll('button')].find(
