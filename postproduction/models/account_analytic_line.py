@@ -128,10 +128,7 @@ class AccountAnalyticLine(models.Model):
             if float_compare(remaining, 0.0, precision_rounding=uom.rounding) <= 0:
                 break
             source_uom = timesheet._postproduction_uom()
-            # units of another category count as they are, as Odoo does
-            worth = source_uom._compute_quantity(
-                timesheet.unit_amount, uom, round=False, raise_if_failure=False
-            )
+            worth = timesheet._postproduction_worth(uom)
             if float_compare(worth, remaining, precision_rounding=uom.rounding) > 0:
                 part = uom._compute_quantity(
                     remaining, source_uom, round=False, raise_if_failure=False
@@ -146,6 +143,16 @@ class AccountAnalyticLine(models.Model):
     def _postproduction_uom(self):
         self.ensure_one()
         return self.product_uom_id or self.company_id.timesheet_encode_uom_id
+
+    def _postproduction_worth(self, uom):
+        """These timesheets' hours in ``uom``; units of another category count as they
+        are, as Odoo counts them."""
+        return sum(
+            line._postproduction_uom()._compute_quantity(
+                line.unit_amount, uom, round=False, raise_if_failure=False
+            )
+            for line in self
+        )
 
     def _postproduction_split(self, part):
         """Split ``part`` (in the timesheet's unit) off this timesheet; returns the new one.

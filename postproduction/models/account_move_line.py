@@ -36,12 +36,7 @@ class AccountMoveLine(models.Model):
         quantity's worth: the picked ones go back to invoice."""
         self.ensure_one()
         uom = self.product_uom_id
-        worth = sum(
-            t._postproduction_uom()._compute_quantity(
-                t.unit_amount, uom, round=False, raise_if_failure=False
-            )
-            for t in timesheets
-        )
+        worth = timesheets._postproduction_worth(uom)
         if float_compare(worth, self.quantity, precision_rounding=uom.rounding or 0.01):
             raise UserError(
                 self.env._(

@@ -267,13 +267,7 @@ class PostproductionInvoiceCorrectionLine(models.TransientModel):
     def _timesheets_quantity(self):
         """The picked timesheets' hours in the invoice line's unit."""
         self.ensure_one()
-        uom = self.product_uom_id
-        return sum(
-            timesheet._postproduction_uom()._compute_quantity(
-                timesheet.unit_amount, uom, round=False, raise_if_failure=False
-            )
-            for timesheet in self.timesheet_ids.sudo()
-        )
+        return self.timesheet_ids.sudo()._postproduction_worth(self.product_uom_id)
 
     def _to_credit(self):
         return self.filtered(
