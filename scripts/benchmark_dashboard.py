@@ -19,7 +19,10 @@ It then measures, for one month (the last complete one unless ``--month YYYY-MM`
   columns, as the accountant (time and SQL queries);
 - the floor: one plain ``GROUP BY project, month`` over that month's timesheet lines;
 - Odoo's native project profitability, ``project.project._get_profitability_items()``,
-  over the same 2,000 projects (it works per project: the loop is timed).
+  over the same 2,000 projects (it works per project: the loop is timed);
+- twelve months as the web client asks for *Previous 12 months*: the list's first page
+  of 80 rows, its count and the pivot's ``read_group`` by month and project type, beside
+  one plain ``GROUP BY project, month`` over the year's lines.
 
 Targets: the dashboard month in 500 ms or less and within 3x the floor.
 """
@@ -609,6 +612,52 @@ def measure(user_env, env, month, runs):
     return rows, timings, queries, floor
 
 
+def year_runs(user_env, env, first, last, spec, runs):
+    """Twelve months, as the web client asks for *Previous 12 months*: the list's first
+    page (80 rows), its count, and the pivot's ``read_group`` by month and project type;
+    beside the floor, one plain ``GROUP BY project, month`` over the year's lines. Each
+    a warm-up then ``runs`` times, in turns. Returns {name: [ms, ...]}."""
+    dashboard = user_env["postproduction.turnover"]
+    domain = [("period", ">=", first), ("period", "<=", last)]
+    calls = {
+        "first page (80 rows)": lambda: dashboard.web_search_read(domain, spec, limit=80),
+        "count": lambda: dashboard.search_count(domain),
+        "pivot read_group": lambda: dashboard.read_group(
+            domain,
+            ["production_turnover:sum", "delta:sum"],
+            ["period:month", "project_type_id"],
+            lazy=False,
+        ),
+    }
+    timings = {name: [] for name in [*calls, "floor"]}
+    for _run in range(runs + 1):
+        for name, call in calls.items():
+            user_env.invalidate_all()
+            with Timer() as timer:
+                call()
+            timings[name].append(timer.ms)
+        with Timer() as timer:
+            env.cr.execute(
+                """SELECT project_id, date_trunc('month', date::timestamp)::date, SUM(unit_amount)
+                     FROM account_analytic_line
+                    WHERE project_id IS NOT NULL AND date >= %s AND date <= %s
+                    GROUP BY 1, 2""",
+                (first, month_end(last)),
+            )
+            env.cr.fetchall()
+        timings["floor"].append(timer.ms)
+    return timings
+
+
+def print_year(year, first, last):
+    year_floor = statistics.median(year["floor"][1:])
+    print(f"Twelve months ({first:%Y-%m} to {last:%Y-%m}), as Previous 12 months asks:")
+    for name, values in year.items():
+        median = statistics.median(values[1:])
+        ratio = "" if name == "floor" else f", {median / year_floor:.1f}x the year floor"
+        print(f"  {name}: {median:.0f} ms median (first {values[0]:.0f} ms){ratio}")
+
+
 def measure_native(env, projects):
     env.invalidate_all()
     with Timer() as timer:
@@ -671,6 +720,7 @@ def main():
             {"lang": "en_US", "tz": "UTC", "allowed_company_ids": admin.company_ids.ids},
         )
         rows, timings, queries, floor = measure(user_env, env, month, args.runs)
+        year = year_runs(user_env, env, first, last, list_specification(user_env), args.runs)
         status_counts = statuses(env, month)
         projects = env["project.project"].search([("name", "=like", "Project %")])
         native = None if args.skip_native else measure_native(user_env, projects)
@@ -696,6 +746,7 @@ def main():
         f"Ratio dashboard / floor: {dashboard_ms / floor_ms:.1f}x median, "
         f"{dashboard_best / floor_best:.1f}x best"
     )
+    print_year(year, first, last)
     if native is not None:
         print(
             f"Native _get_profitability_items() over {len(projects)} projects: "
