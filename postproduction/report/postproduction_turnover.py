@@ -6,7 +6,7 @@ import xlsxwriter
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..calc import diagnosis, month_domain, turnover_key
 from . import postproduction_turnover_sql as turnover_sql
@@ -859,7 +859,8 @@ class PostproductionTurnover(models.Model):
         }
 
     def _xlsx_sheet(self, workbook, styles, month):
-        sheet = workbook.add_worksheet(month.strftime("%Y-%m"))
+        # a month reads as a month: "November 2026", in the user's language
+        sheet = workbook.add_worksheet(format_date(self.env, month, date_format="MMMM y"))
         columns = self._xlsx_columns()
         for col, (header, _getter, kind) in enumerate(columns):
             sheet.write(0, col, header, styles["header"])

@@ -445,7 +445,7 @@ class TestTurnoverRows(TurnoverCase):
         attachment = self.env["ir.attachment"].browse(
             int(action["url"].split("/")[3].split("?")[0])
         )
-        sheet = openpyxl.load_workbook(io.BytesIO(attachment.raw), data_only=True)["2026-01"]
+        sheet = openpyxl.load_workbook(io.BytesIO(attachment.raw), data_only=True)["January 2026"]
         headers = [cell.value for cell in sheet[1]]
         self.assertEqual(headers[headers.index("Invoiced") + 1], "Written off")
         written_off_col = headers.index("Written off") + 1
@@ -677,8 +677,8 @@ class TestTurnoverExport(TurnoverCase):
         attachment = self.env["ir.attachment"].with_user(self.user_pp).browse(attachment_id)
         self.assertEqual(attachment.name, "postproduction-2026-02.xlsx")
         workbook = openpyxl.load_workbook(io.BytesIO(attachment.raw))
-        self.assertEqual(workbook.sheetnames, ["2026-02", "2026-01"])
-        sheet = workbook["2026-01"]
+        self.assertEqual(workbook.sheetnames, ["February 2026", "January 2026"])
+        sheet = workbook["January 2026"]
         headers = [cell.value for cell in sheet[1]]
         self.assertEqual(headers[:4], ["Customer", "Project", "Project type", "Order"])
         self.assertEqual(sheet.freeze_panes, "A2")
@@ -688,7 +688,7 @@ class TestTurnoverExport(TurnoverCase):
         total = sheet.cell(row=sheet.max_row, column=production_col)
         self.assertEqual(sheet.cell(row=sheet.max_row, column=1).value, "Total")
         self.assertTrue(str(total.value).startswith("=SUM("))
-        values = openpyxl.load_workbook(io.BytesIO(attachment.raw), data_only=True)["2026-01"]
+        values = openpyxl.load_workbook(io.BytesIO(attachment.raw), data_only=True)["January 2026"]
         self.assertAlmostEqual(
             values.cell(row=sheet.max_row, column=production_col).value,
             sum(january.mapped("production_turnover")),
@@ -702,6 +702,15 @@ class TestTurnoverExport(TurnoverCase):
         self.assertEqual(sheet.cell(website, delta_col).font.color.rgb, "FFC00000")
         self.assertEqual(sheet.cell(website, production_col).number_format, "#,##0.00;-#,##0.00")
 
+    def test_excel_sheets_name_the_month_in_the_user_s_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        rows = self.rows(JAN).with_context(lang="fr_FR")
+        attachment = self.env["ir.attachment"].browse(
+            int(rows.action_export_xlsx()["url"].split("/")[3].split("?")[0])
+        )
+        workbook = openpyxl.load_workbook(io.BytesIO(attachment.raw))
+        self.assertEqual(workbook.sheetnames, ["janvier 2026"])
+
     def test_export_without_selection_follows_the_filter(self):
         domain = [("period", "=", JAN), ("project_id", "=", self.support.id)]
         action = (
@@ -712,7 +721,7 @@ class TestTurnoverExport(TurnoverCase):
         attachment = self.env["ir.attachment"].browse(
             int(action["url"].split("/")[3].split("?")[0])
         )
-        sheet = openpyxl.load_workbook(io.BytesIO(attachment.raw))["2026-01"]
+        sheet = openpyxl.load_workbook(io.BytesIO(attachment.raw))["January 2026"]
         self.assertEqual(sheet.max_row, 3)  # header, Support, totals
         self.assertEqual(attachment.name, "postproduction-2026-01.xlsx")
 
