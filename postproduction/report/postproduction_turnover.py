@@ -273,6 +273,12 @@ class PostproductionTurnover(models.Model):
     delivery_ids = fields.Many2many(
         "postproduction.delivery", string="Deliveries", compute="_compute_delivery_ids"
     )
+    invoice_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        compute="_compute_invoice_ids",
+        help="The invoices and credit notes billing this row, its advances and deductions.",
+    )
     delivery_summary = fields.Char(
         string="Deliveries behind",
         readonly=True,
@@ -583,6 +589,20 @@ class PostproductionTurnover(models.Model):
             result[row_id].append({"id": delivery_id, "kind": kind, "label": label})
         return result
 
+    def _compute_invoice_ids(self):
+        for row in self:
+            row.invoice_ids = self.env["account.move"].browse(row._invoice_move_ids())
+
+    def _invoice_move_ids(self):
+        """Ids of the moves billing this row: invoices, credit notes, advances, deductions."""
+        return sorted(
+            {
+                move_id
+                for kind in ("invoice", "write_off", "advance", "deduction")
+                for move_id in self._activity_ids(kind, "move_id")
+            }
+        )
+
     @api.depends("status")
     def _compute_status_explanation(self):
         explanations = self._status_explanations()
@@ -745,7 +765,7 @@ class PostproductionTurnover(models.Model):
         action["name"] = self.env._(
             "Timesheets of %(project)s, %(month)s",
             project=self.project_id.display_name,
-            month=self.period.strftime("%m/%Y"),
+            month=format_date(self.env, self.period, date_format="MMMM y"),
         )
         action["domain"] = [("id", "in", self._activity_ids("timesheet"))]
         action["context"] = {"is_timesheet": 1, "create": 0}
@@ -756,14 +776,25 @@ class PostproductionTurnover(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account.action_move_out_invoice_type"
         )
-        move_ids = {
-            move_id
-            for kind in ("invoice", "write_off", "advance", "deduction")
-            for move_id in self._activity_ids(kind, "move_id")
-        }
-        action["domain"] = [("id", "in", sorted(move_ids))]
+        action["domain"] = [("id", "in", self._invoice_move_ids())]
         action["context"] = {"default_move_type": "out_invoice", "create": 0}
         return action
+
+    def action_open_detail(self):
+        """This row in its form: deliveries, timesheets, turnover split, invoices."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._(
+                "%(project)s, %(month)s",
+                project=self.project_name or self.partner_name or "",
+                month=format_date(self.env, self.period, date_format="MMMM y"),
+            ),
+            "res_model": self._name,
+            "res_id": self.id,
+            "views": [(self.env.ref("postproduction.postproduction_turnover_view_form").id, "form")],
+            "target": "new",
+        }
 
     def action_open_legend(self):
         """The legend of the statuses, in a dialog."""

@@ -7,8 +7,8 @@ from psycopg2 import IntegrityError
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tests import Form, tagged
+from odoo.tools import format_date, mute_logger
 
 from ..calc import diagnosis, periods
 from ..report.postproduction_turnover import PostproductionTurnover
@@ -743,6 +743,20 @@ class TestTurnoverButtons(TurnoverCase):
         invoice = self.invoice_order(self.order)
         action = self.row(self.project, self.order).action_open_invoices()
         self.assertEqual(self.env["account.move"].search(action["domain"]), invoice)
+
+    def test_detail_shows_the_rows_deliveries_counts_and_invoices(self):
+        invoice = self.invoice_order(self.order)
+        row = self.row(self.project, self.order)
+        action = row.action_open_detail()
+        self.assertEqual((action["res_model"], action["res_id"]), (row._name, row.id))
+        self.assertEqual(action["target"], "new")
+        self.assertIn(format_date(self.env, row.period, date_format="MMMM y"), action["name"])
+        detail = Form(row, view=action["views"][0][0])
+        self.assertEqual(detail.invoice_ids[:], invoice)
+        self.assertEqual(detail.delivery_ids[:], self.alice_website | self.bob_website)
+        self.assertEqual(detail.timesheet_validated_count, row.timesheet_validated_count)
+        self.assertEqual(detail.delta, 0)
+        self.assertFalse(self.row(self.support).invoice_ids)
 
     def test_project_order_and_deliveries_buttons(self):
         row = self.row(self.project, self.order)
