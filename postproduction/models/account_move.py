@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare, float_round, format_date, is_html_empty
+from odoo.tools import float_compare, float_round, format_date, formatLang, is_html_empty
 
 from .sale_order import own_context_value
 
@@ -212,6 +212,54 @@ class AccountMove(models.Model):
         self.ensure_one()
         currency = self.currency_id.with_context(lang=self._postproduction_lang())
         return currency.amount_to_text(self.amount_total)
+
+    def _postproduction_instalment_lines(self):
+        """{invoice line id: what prints instead of its share of the order line}.
+
+        An instalment bills a share of its order lines: the invoice line's quantity is that
+        share of the ordered quantity (0.08 Units x 62,500.00), so that the order's invoiced
+        progress stays right. A customer reads it as one instalment: 1 x 5,000.00,
+        "Instalment 6 of 12, 8.33 %". Returns dicts with ``price`` and ``note``, in the
+        customer's language; empty for a move that bills or returns no instalment.
+        """
+        self.ensure_one()
+        instalments = self.env["postproduction.schedule"].search(
+            ["|", ("move_id", "=", self.id), ("credit_move_id", "=", self.id)]
+        )
+        if not instalments:
+            return {}
+        env = self.with_context(lang=self._postproduction_lang()).env
+        positions = {}
+        for order in instalments.order_id:
+            schedule = order.postproduction_schedule_ids.sorted(lambda i: (i.date, i.id))
+            positions.update(
+                {instalment.id: (index, len(schedule)) for index, instalment in enumerate(schedule, 1)}
+            )
+        result = {}
+        for line in self.invoice_line_ids.filtered(lambda l: l.display_type == "product"):
+            order_line = line.sale_line_ids[:1]
+            billed = instalments.filtered(lambda i, o=order_line.order_id: i.order_id == o)
+            if not billed or not order_line.price_subtotal:
+                continue
+            share = formatLang(env, 100 * line.price_subtotal / order_line.price_subtotal, digits=2)
+            numbers = ", ".join(str(positions[i.id][0]) for i in billed.sorted(lambda i: (i.date, i.id)))
+            result[line.id] = {
+                "price": line.price_subtotal,
+                "note": env._(
+                    "Instalment %(numbers)s of %(count)s, %(share)s %%",
+                    numbers=numbers,
+                    count=positions[billed[0].id][1],
+                    share=share,
+                )
+                if len(billed) == 1
+                else env._(
+                    "Instalments %(numbers)s of %(count)s, %(share)s %%",
+                    numbers=numbers,
+                    count=positions[billed[0].id][1],
+                    share=share,
+                ),
+            }
+        return result
 
     def _postproduction_orders(self):
         """The sale orders this invoice bills."""

@@ -4,6 +4,8 @@ from unittest.mock import patch
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
+from lxml import etree
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import mute_logger
@@ -396,6 +398,33 @@ class TestSchedule(InvoiceRunCase):
         self.assertEqual(self.row(self.portal, self.order_f, FEB).status, "invoiced")
         invoice.button_cancel()
         self.assertEqual(instalment.state, "to_invoice")
+
+    def test_instalment_prints_as_one_instalment_of_its_amount(self):
+        # 5,000 on a 62,500 order: the sixth of twelve instalments, 8 % of the order
+        self.order_f.order_line.price_unit = 62500.0
+        february = self.order_f.postproduction_schedule_ids
+        for month in (9, 10, 11, 12, 13, 15, 16, 17, 18, 19, 20):
+            february.copy(
+                {"date": date(2025 + month // 13, (month - 1) % 12 + 1, 10), "amount": 5227.27}
+            )
+        invoice = self.generate(FEB, domain=self.order_domain(self.order_f)).move_ids
+        self.assertAlmostEqual(invoice.amount_untaxed, 5000.0)
+        self.assertAlmostEqual(invoice.invoice_line_ids.quantity, 0.08)  # the order's progress
+        self.assertAlmostEqual(self.order_f.order_line.qty_invoiced, 0.08)
+        content, _type = self.env["ir.actions.report"]._render_qweb_html(
+            "account.report_invoice", invoice.ids
+        )
+        row = etree.fromstring(content, etree.HTMLParser()).xpath(
+            "//td[@name='account_invoice_line_name']/.."
+        )[0]
+        cells = {cell.get("name"): " ".join(cell.itertext()).split() for cell in row.xpath("td")}
+        self.assertEqual(cells["td_quantity"], ["1"])
+        self.assertEqual(cells["td_price_unit"], ["5,000.00"])
+        self.assertIn("Instalment 6 of 12, 8.00 %", " ".join(cells["account_invoice_line_name"]))
+
+    def test_invoice_without_instalment_prints_its_quantities(self):
+        invoice = self.generate(domain=self.order_domain(self.order)).move_ids
+        self.assertFalse(invoice._postproduction_instalment_lines())
 
     def test_instalment_of_a_third_is_invoiced_to_the_cent(self):
         instalment = self.order_f.postproduction_schedule_ids
