@@ -233,16 +233,21 @@ class AccountMove(models.Model):
         for order in instalments.order_id:
             schedule = order.postproduction_schedule_ids.sorted(lambda i: (i.date, i.id))
             positions.update(
-                {instalment.id: (index, len(schedule)) for index, instalment in enumerate(schedule, 1)}
+                {
+                    instalment.id: (index, len(schedule))
+                    for index, instalment in enumerate(schedule, 1)
+                }
             )
         result = {}
-        for line in self.invoice_line_ids.filtered(lambda l: l.display_type == "product"):
+        for line in self.invoice_line_ids.filtered(lambda ml: ml.display_type == "product"):
             order_line = line.sale_line_ids[:1]
             billed = instalments.filtered(lambda i, o=order_line.order_id: i.order_id == o)
             if not billed or not order_line.price_subtotal:
                 continue
             share = formatLang(env, 100 * line.price_subtotal / order_line.price_subtotal, digits=2)
-            numbers = ", ".join(str(positions[i.id][0]) for i in billed.sorted(lambda i: (i.date, i.id)))
+            numbers = ", ".join(
+                str(positions[i.id][0]) for i in billed.sorted(lambda i: (i.date, i.id))
+            )
             result[line.id] = {
                 "price": line.price_subtotal,
                 "note": env._(

@@ -792,7 +792,9 @@ class PostproductionTurnover(models.Model):
             ),
             "res_model": self._name,
             "res_id": self.id,
-            "views": [(self.env.ref("postproduction.postproduction_turnover_view_form").id, "form")],
+            "views": [
+                (self.env.ref("postproduction.postproduction_turnover_view_form").id, "form")
+            ],
             "target": "new",
         }
 

@@ -2,9 +2,8 @@ from datetime import date
 from unittest.mock import patch
 
 from freezegun import freeze_time
-from psycopg2 import IntegrityError
-
 from lxml import etree
+from psycopg2 import IntegrityError
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
