@@ -28,8 +28,9 @@ def pre_init_hook(env):
 
 def uninstall_hook(env):
     """Remove what PostProduction keeps outside its models' data: the dashboard's views,
-    triggers, function, table and indexes, and the companies' pro-forma sequences (made
+    triggers, function, tables and indexes, and the companies' pro-forma sequences (made
     when first needed, so no XML id removes them)."""
     env["postproduction.turnover"]._drop_timesheet_month()
+    env.cr.execute("DROP TABLE IF EXISTS postproduction_turnover_row")
     env.cr.execute("DROP TABLE IF EXISTS postproduction_proforma_claim")
     env["ir.sequence"].sudo().search([("code", "=", "postproduction.proforma")]).unlink()

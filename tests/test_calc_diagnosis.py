@@ -186,7 +186,16 @@ def test_credit_note_not_written_off_leaves_a_delta():
 
 def test_representable_months_are_those_a_row_id_holds():
     first, last = turnover_key.representable_months()
-    assert (first, last) == (date(1950, 1, 1), date(2120, 8, 1))
+    assert (first, last) == (date(1950, 1, 1), date(2120, 7, 1))
     assert turnover_key.split_row_id(turnover_key.row_id(last))[0] == last
     with pytest.raises(ValueError):
-        turnover_key.row_id(date(2120, 9, 1))
+        turnover_key.row_id(date(2120, 8, 1))
+
+
+def test_every_packed_key_is_above_the_ids_rows_are_given():
+    smallest = turnover_key.row_id(date(1950, 1, 1))
+    assert smallest > turnover_key.MAX_ROW_ID == 2**31 - 1
+    assert turnover_key.is_packed(smallest)
+    assert not turnover_key.is_packed(turnover_key.MAX_ROW_ID)
+    with pytest.raises(ValueError):
+        turnover_key.split_row_key(12)

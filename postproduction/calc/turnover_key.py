@@ -1,10 +1,13 @@
-"""The stable id of a dashboard row, packed from its (month, project, order).
+"""The key of a dashboard row, packed from its (month, project, order).
 
-A row of the dashboard is one project's month on one order (or on no order). Its id must
-stay the same whenever the view is rebuilt, so that notes, row buttons and the web client
-can refer to it; it must also fit the 53 bits a browser represents exactly. The id packs:
+A row of the dashboard is one project's month on one order (or on no order). The packed
+key is unique and computed by the view itself, but it takes 53 bits, beyond the 32 bits
+of Odoo's XML-RPC API: a row's id is a small number given the first time the row is read,
+kept in a table of keys, and the packed key only stands for the id of a row not yet
+given one (a read-only cursor cannot give ids). Packed keys are above ``MAX_ROW_ID``, so
+that the two never meet. The key packs:
 
-- the month, counted from January 1950 (11 bits: until 2120),
+- the month, counted from December 1949 (11 bits: January 1950 is 1, until July 2120),
 - the project id (20 bits: up to 1,048,575; 0 for no project),
 - the order id (22 bits: up to 4,193,279; 0 for no order). The top 1,024 values of
   the slot stand for a company instead: a project shared by companies (no company of its
@@ -25,12 +28,14 @@ COMPANY_SLOTS = 1024
 MAX_PROJECT_ID = (1 << PROJECT_BITS) - 1
 MAX_ORDER_ID = (1 << ORDER_BITS) - 1 - COMPANY_SLOTS
 MAX_COMPANY_ID = COMPANY_SLOTS
+#: The largest id a row is given (XML-RPC's 32-bit integers); every packed key is above.
+MAX_ROW_ID = (1 << 31) - 1
 
 #: The packing in SQL over the columns ``period``, ``project_id``, ``order_id`` and
 #: ``shared_company_id`` of ``{alias}`` (see :func:`sql_expression`).
 SQL_TEMPLATE = (
     "(((EXTRACT(YEAR FROM {alias}.period)::bigint - {base}) * 12"
-    " + EXTRACT(MONTH FROM {alias}.period)::bigint - 1) << {month_shift})"
+    " + EXTRACT(MONTH FROM {alias}.period)::bigint) << {month_shift})"
     " | (COALESCE({alias}.project_id, 0)::bigint << {project_shift})"
     " | COALESCE({alias}.order_id, {max_order} + {alias}.shared_company_id, 0)::bigint"
 )
@@ -59,8 +64,8 @@ def row_id(period, project_id=None, order_id=None, shared_company_id=None):
         if order_id or not 0 < shared_company_id <= MAX_COMPANY_ID:
             raise ValueError("Only a row without order has a company of its own")
         order_id = MAX_ORDER_ID + shared_company_id
-    month = (period.year - BASE_YEAR) * 12 + period.month - 1
-    if not 0 <= month < 1 << MONTH_BITS:
+    month = (period.year - BASE_YEAR) * 12 + period.month
+    if not 0 < month < 1 << MONTH_BITS:
         raise ValueError(f"Month {period:%Y-%m} out of the dashboard's range")
     return (month << (PROJECT_BITS + ORDER_BITS)) | (project_id << ORDER_BITS) | order_id
 
@@ -73,7 +78,9 @@ def split_row_id(value):
 
 def split_row_key(value):
     """``(period, project_id or None, order_id or None, shared_company_id or None)``."""
-    month = value >> (PROJECT_BITS + ORDER_BITS)
+    if not is_packed(value):
+        raise ValueError(f"{value} is a row id, not a packed key")
+    month = (value >> (PROJECT_BITS + ORDER_BITS)) - 1
     project_id = (value >> ORDER_BITS) & ((1 << PROJECT_BITS) - 1)
     slot = value & ((1 << ORDER_BITS) - 1)
     order_id, company_id = (None, slot - MAX_ORDER_ID) if slot > MAX_ORDER_ID else (slot, None)
@@ -86,7 +93,12 @@ def split_row_key(value):
     )
 
 
+def is_packed(value):
+    """Whether ``value`` is a packed key rather than a row's given id."""
+    return value > MAX_ROW_ID
+
+
 def representable_months():
-    """(first, last) month a row id can hold."""
-    last = (1 << MONTH_BITS) - 1
+    """(first, last) month a key can hold."""
+    last = (1 << MONTH_BITS) - 2
     return date(BASE_YEAR, 1, 1), date(BASE_YEAR + last // 12, last % 12 + 1, 1)

@@ -88,6 +88,16 @@ def _none_as_zero_float(column):
 
 
 #: The column types ``web_search_read`` formats itself, with their formatting.
+def _read_write(method):
+    """Run ``method`` on a read/write cursor when the web client calls it.
+
+    Odoo's RPC takes the first ``_readonly`` it finds along the class hierarchy
+    (``api.readonly``): an override without one would inherit the parent's.
+    """
+    method._readonly = False
+    return method
+
+
 _PLAIN_TYPES = {
     "boolean": _none_as_false,
     "char": _none_as_false,
@@ -308,6 +318,7 @@ class PostproductionTurnover(models.Model):
             tools.drop_view_if_exists(cr, view)
         for statement in turnover_sql.timesheet_month_ddl(self._timesheet_month_outdated()):
             cr.execute(SQL(statement))
+        cr.execute(SQL(turnover_sql.ROW_TABLE_DDL))
         for view, body in views:
             cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(view), body))
         cr.execute(SQL(turnover_sql.month_function_ddl(self._table)))
@@ -418,10 +429,100 @@ class PostproductionTurnover(models.Model):
         """
         if field_names:
             field_names = {*field_names, "company_id"}
-        return super().search_fetch(domain, field_names, offset, limit, order)
+        records = super().search_fetch(domain, field_names, offset, limit, order)
+        return records._with_given_ids()
+
+    # ------------------------------------------------------------------ row ids
+    def _with_given_ids(self):
+        """These rows, those read under their packed key given their small id.
+
+        The values already fetched follow the rows to their ids. On a read-only cursor
+        (a replica) rows keep their packed key, which every method of the model accepts.
+        """
+        given = self._give_ids([id_ for id_ in self._ids if turnover_key.is_packed(id_)])
+        if not given:
+            return self
+        rows = self.browse([given.get(id_, id_) for id_ in self._ids])
+        cache = self.env.cache
+        for field in self._fields.values():
+            for packed, id_ in given.items():
+                packed_row, row = self.browse(packed), self.browse(id_)
+                if cache.contains(packed_row, field):
+                    cache.set(row, field, cache.get(packed_row, field))
+        return rows
 
     @api.model
-    @api.readonly
+    def _give_ids(self, keys):
+        """{packed key: id} for ``keys``, the ids given now or earlier.
+
+        Two transactions giving an id to the same row at once: the second one's insert
+        fails as a serialization failure, and Odoo tries its request again.
+        """
+        if not keys or self.env.cr.readonly:
+            return {}
+        columns = list(zip(*(turnover_key.split_row_key(key) for key in keys), strict=True))
+        values = SQL(
+            "unnest(%s::bigint[], %s::date[], %s::int[], %s::int[], %s::int[])",
+            list(keys),
+            list(columns[0]),
+            *([value or 0 for value in column] for column in columns[1:]),
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH k (packed, period, project_id, order_id, company_id) AS (
+                         SELECT * FROM %(values)s),
+                     given AS (
+                         INSERT INTO %(table)s (period, project_id, order_id, company_id)
+                         SELECT period, project_id, order_id, company_id FROM k
+                          ORDER BY period, project_id, order_id, company_id
+                         ON CONFLICT DO NOTHING
+                         RETURNING id, period, project_id, order_id, company_id)
+                SELECT k.packed, COALESCE(g.id, r.id)
+                  FROM k
+                  LEFT JOIN given g USING (period, project_id, order_id, company_id)
+                  LEFT JOIN %(table)s r USING (period, project_id, order_id, company_id)
+                """,
+                values=values,
+                table=SQL.identifier(turnover_sql.ROW_TABLE),
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _row_keys(self, ids):
+        """{id: (month, project id, order id, shared company id)}, ``None`` for none."""
+        keys = {id_: turnover_key.split_row_key(id_) for id_ in ids if turnover_key.is_packed(id_)}
+        given = [id_ for id_ in ids if not turnover_key.is_packed(id_)]
+        if given:
+            rows = self.env.execute_query(
+                SQL(
+                    """SELECT id, period, project_id, order_id, company_id
+                         FROM %s WHERE id = ANY(%s)""",
+                    SQL.identifier(turnover_sql.ROW_TABLE),
+                    given,
+                )
+            )
+            keys.update(
+                (id_, (period, project or None, order or None, company or None))
+                for id_, period, project, order, company in rows
+            )
+        return keys
+
+    # The methods that return rows, with their ids, run on a cursor that can give a row
+    # its id (``_give_ids``): ``_read_write`` marks them so for the web client's RPC.
+    @api.model
+    @_read_write
+    def search(self, domain, offset=0, limit=None, order=None):
+        return super().search(domain, offset, limit, order)
+
+    @api.model
+    @_read_write
+    def search_read(self, domain=None, fields=None, offset=0, limit=None, order=None, **kwargs):
+        return super().search_read(domain, fields, offset, limit, order, **kwargs)
+
+    @api.model
+    @_read_write
     def web_search_read(
         self, domain, specification, offset=0, limit=None, order=None, count_limit=None
     ):
@@ -450,8 +551,11 @@ class PostproductionTurnover(models.Model):
         )
         if not rows:
             return self._format_web_search_read_results(domain, [], offset, limit, count_limit)
+        given = self._give_ids([row[0] for row in rows if turnover_key.is_packed(row[0])])
         names = ["id", *(field.name for field in fields_)]
         records = [dict(zip(names, row, strict=True)) for row in rows]
+        for record in records:
+            record["id"] = given.get(record["id"], record["id"])
         _ids, *columns = zip(*rows, strict=True)
         for field, column in zip(fields_, columns, strict=True):
             values = self._read_column(field, specification[field.name], column)
@@ -509,7 +613,7 @@ class PostproductionTurnover(models.Model):
                 ids = leaf[2] if isinstance(leaf[2], list | tuple) else [leaf[2]]
                 if not all(isinstance(id_, int) for id_ in ids):
                     return domain
-                months |= {turnover_key.split_row_id(id_)[0] for id_ in ids}
+                months |= {key[0] for key in self._row_keys(ids).values()}
                 break
         else:
             return domain
@@ -519,7 +623,9 @@ class PostproductionTurnover(models.Model):
         ids = tuple(id_ for id_ in self._ids if isinstance(id_, int))
         if not ids:
             return super().exists()
-        months = tuple({turnover_key.split_row_id(id_)[0] for id_ in ids})
+        months = tuple({key[0] for key in self._row_keys(ids).values()})
+        if not months:
+            return self.browse(id_ for id_ in self._ids if not isinstance(id_, int))
         self._disable_jit()
         self.env.cr.execute(
             SQL(
@@ -548,7 +654,7 @@ class PostproductionTurnover(models.Model):
         A row takes the deliveries of its project during its month correlated with its
         order alone, or, without order, those correlated with no order or several.
         """
-        keys = [(row_id, *turnover_key.split_row_key(row_id)) for row_id in self.ids]
+        keys = [(row_id, *key) for row_id, key in self._row_keys(self.ids).items()]
         result = {row_id: [] for row_id in self.ids}
         if not keys:
             return result
@@ -723,7 +829,7 @@ class PostproductionTurnover(models.Model):
                 period=self.period,
                 project=self.project_id.id or None,
                 order=self.order_id.id or None,
-                shared=turnover_key.split_row_key(self.id)[3],
+                shared=self._row_keys([self.id])[self.id][3],
             )
         )
         return [row[0] for row in self.env.cr.fetchall() if row[0]]

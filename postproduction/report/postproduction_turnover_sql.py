@@ -36,6 +36,17 @@ MONTH_FUNCTION = "postproduction_turnover_month"
 #: The sums of the timesheet lines per group, kept by triggers (``timesheet_month_ddl``).
 TIMESHEET_MONTH_TABLE = "postproduction_timesheet_month"
 
+#: The ids given to the rows, per key (``turnover_key``): ``serial`` keeps them in 32 bits.
+ROW_TABLE = "postproduction_turnover_row"
+ROW_TABLE_DDL = f"""
+    CREATE TABLE IF NOT EXISTS {ROW_TABLE} (
+        id serial PRIMARY KEY,
+        period date NOT NULL,
+        project_id integer NOT NULL,
+        order_id integer NOT NULL,
+        company_id integer NOT NULL,
+        UNIQUE (period, project_id, order_id, company_id))"""
+
 #: The month of an analytic line; the indexes ``postproduction_aal_*_month_idx`` match it.
 ANALYTIC_MONTH = "date_trunc('month', al.date::timestamp)::date"
 
@@ -606,7 +617,7 @@ def _produced(amount):
 
 # The deliveries of each month (not draft, active), over the months a row id can hold: the
 # month asked for reaches the generated months as it reaches the lines.
-_MONTHS = """(SELECT generate_series(date '1950-01-01', date '2120-12-01',
+_MONTHS = """(SELECT generate_series(date '1950-01-01', date '2120-07-01',
                                      interval '1 month')::date AS period)"""
 _MONTH_DELIVERY = f"""
       FROM {_MONTHS} m
@@ -703,7 +714,7 @@ def turnover_query():
     status_case, status_params = diagnosis.sql_case("f")
     return SQL(
         """
-        SELECT %(row_id)s AS id,
+        SELECT COALESCE(k.id, %(row_id)s) AS id,
                f.period, f.project_id, f.order_id, f.partner_id, f.project_type_id,
                f.company_id, f.currency_id, NULLIF(f.mode, '')::varchar AS mode,
                ROUND(f.days::numeric, 2) AS days,
@@ -728,8 +739,13 @@ def turnover_query():
                  ON COALESCE(n.project_id, 0) = COALESCE(f.project_id, 0)
                 AND COALESCE(n.order_id, 0) = COALESCE(f.order_id, 0) AND n.period = f.period
                 AND (f.shared_company_id IS NULL OR n.company_id = f.shared_company_id)
+          LEFT JOIN %(rows)s k
+                 ON k.period = f.period AND k.project_id = COALESCE(f.project_id, 0)
+                AND k.order_id = COALESCE(f.order_id, 0)
+                AND k.company_id = COALESCE(f.shared_company_id, 0)
         """,
         row_id=SQL(turnover_key.sql_expression("f")),
+        rows=SQL.identifier(ROW_TABLE),
         delta=SQL(_DELTA.format(alias="f")),
         facts_delta=SQL(_DELTA.format(alias="facts")),
         status=SQL(status_case, *status_params),

@@ -35,3 +35,72 @@ class TestTurnoverBrowser(HttpCase):
             login="admin",
             timeout=120,
         )
+
+    def test_newcomer_generates_one_row_and_sees_it_invoiced(self):
+        """The main path on the demo: Generate on last month's Mobile app row, for real,
+        the result screen, the pro-forma list, back to the dashboard: delta 0, Invoiced."""
+        if not self.env.ref("postproduction.project_mobile", raise_if_not_found=False):
+            self.skipTest("demo data not installed")
+        code = """
+            const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+            const wait = async (find, what) => {
+                for (let tries = 0; tries < 300; tries++) {
+                    const found = find();
+                    if (found) { return found; }
+                    await sleep(100);
+                }
+                const modals = document.querySelectorAll('.modal');
+                const screen = modals[modals.length - 1] || mobileRow() || document.body;
+                throw new Error('not found: ' + what + ' in ' + screen.textContent.slice(0, 400));
+            };
+            const $ = (selector) => document.querySelector(selector);
+            const mobileRow = () => [...document.querySelectorAll('.o_data_row')].find(
+                (row) => row.querySelector('td[name=project_name]')
+                    ?.textContent.includes('Mobile app'));
+            (async () => {
+                const row = await wait(mobileRow, 'the Mobile app row');
+                [...row.querySelectorAll('button')].find(
+                    (button) => button.textContent.trim() === 'Generate').click();
+                const simulate = await wait(
+                    () => $('.modal div[name=simulate] input'), 'test mode');
+                if (simulate.checked) { simulate.click(); }
+                await sleep(300);
+                (await wait(() => $('.modal button[name=action_apply]'), 'Apply')).click();
+                (await wait(() => $('.modal button[name=action_start]'), 'Start')).click();
+                const proformas = await wait(
+                    () => $('button[name=action_open_invoices]'), 'the result screen');
+                if (!/Pro-forma invoices created:\\s*1\\b/.test(document.body.textContent)) {
+                    throw new Error(
+                        'result screen: ' + $('.o_form_view').textContent.slice(0, 300));
+                }
+                proformas.click();
+                await wait(() => $('.o_list_view .o_data_row')?.textContent.includes('PF/'),
+                    'the pro-forma list');
+                // back to the dashboard by its breadcrumb (clicked again while it stays)
+                for (let tries = 0; tries < 10 && $('.breadcrumb-item a'); tries++) {
+                    $('.breadcrumb-item a').click();
+                    await sleep(1000);
+                }
+                await wait(() => !$('.breadcrumb-item a') && $('td[name=project_name]'),
+                    'the dashboard');
+                const done = await wait(() => {
+                    const again = mobileRow();
+                    const status = again?.querySelector('td[name=status]').textContent;
+                    return status?.includes('Invoiced') && again;
+                }, 'the Mobile app row invoiced');
+                const delta = done.querySelector('td[name=delta]').textContent.trim();
+                if (!/^\\D*0\\.00\\D*$/.test(delta)) { throw new Error('delta ' + delta); }
+                console.log('test successful');
+            })().catch((e) => console.error('test failed: ' + e.message));
+        """
+        self.browser_js(
+            "/odoo/action-postproduction.action_postproduction_turnover",
+            code,
+            "",
+            login="admin",
+            timeout=180,
+        )
+        order = self.env.ref("postproduction.order_mobile")
+        self.assertEqual(len(order.invoice_ids), 1)
+        self.assertEqual(order.invoice_ids.state, "draft")
+        self.assertTrue(order.invoice_ids.proforma_number.startswith("PF/"))
