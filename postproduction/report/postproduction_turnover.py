@@ -324,6 +324,24 @@ class PostproductionTurnover(models.Model):
         cr.execute(SQL(turnover_sql.month_function_ddl(self._table)))
         self._create_indexes()
         self._check_id_range()
+        self._give_ids_to_every_row()
+
+    def _give_ids_to_every_row(self):
+        """Give their id to the rows that have none yet, and let PostgreSQL count them.
+
+        Reads then rarely give ids, and the planner knows the size of the table it joins:
+        believed empty, a table of a few thousand ids would be scanned once per row.
+        """
+        self._disable_jit()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id > %s",
+                SQL.identifier(self._table),
+                turnover_key.MAX_ROW_ID,
+            )
+        )
+        self._give_ids([row[0] for row in self.env.cr.fetchall()])
+        self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(turnover_sql.ROW_TABLE)))
 
     def _timesheet_month_outdated(self):
         """Whether the timesheet sums are missing or were built by another definition;

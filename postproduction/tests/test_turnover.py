@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import format_date, mute_logger
 
-from ..calc import diagnosis, periods
+from ..calc import diagnosis, periods, turnover_key
 from ..report.postproduction_turnover import PostproductionTurnover
 from ..report.postproduction_turnover_sql import MONTH_FUNCTION
 from .common import PostproductionCase
@@ -794,6 +794,28 @@ class TestTurnoverAccess(TurnoverCase):
         with self.assertRaises(AccessError):
             self.row(self.project, self.order).with_user(self.user_employee).read(["delta"])
 
+    def test_user_opens_the_detail_without_the_managers_generate(self):
+        invoice = self.invoice_order(self.order)
+        row = self.row(self.project, self.order).with_user(self.user_pp)
+        action = row.action_open_detail()
+        detail = Form(row, view=action["views"][0][0])
+        self.assertEqual(detail.invoice_ids[:], invoice)
+        arch = row.get_views([(action["views"][0][0], "form")])["views"]["form"]["arch"]
+        self.assertNotIn("action_postproduction_generate_wizard", arch)
+        self.assertNotIn('string="Generate"', arch)
+        self.assertIn("action_open_invoices", arch)
+
+    def test_another_companys_row_cannot_be_read_by_its_id(self):
+        _other, user = self.create_other_company_user(
+            "pp_other_by_id", "postproduction.group_postproduction_user"
+        )
+        row = self.row(self.project, self.order)
+        self.assertLess(row.id, 2**31)
+        with self.assertRaises(AccessError):
+            row.with_user(user).read(["delta"])
+        with self.assertRaises(AccessError):
+            row.with_user(user).action_open_detail()
+
     def test_user_of_another_company_sees_none_of_the_rows(self):
         _other, user = self.create_other_company_user(
             "pp_other", "postproduction.group_postproduction_user"
@@ -1264,3 +1286,59 @@ class TestTurnoverQueries(PostproductionCase):
         self.assertEqual((few_rows, many_rows), (10, 100))
         self.assertEqual(few, many)
         self.assertLessEqual(many, 20)
+
+
+class TestRowIds(PostproductionCase):
+    """The ids given to the rows: small, stable, and given once under concurrency."""
+
+    def test_two_transactions_giving_an_id_to_the_same_row_agree(self):
+        from psycopg2.errors import SerializationFailure  # noqa: PLC0415
+
+        key = turnover_key.row_id(date(2119, 12, 1), 1, 1)  # no activity has this month
+        with self.registry.cursor() as first, self.registry.cursor() as second:
+            try:
+                dashboard = self.env["postproduction.turnover"]
+                second.execute("SELECT 1")  # its snapshot is taken before the first commits
+                given = dashboard.with_env(dashboard.env(cr=first))._give_ids([key])[key]
+                first.commit()
+                with self.assertRaises(SerializationFailure), mute_logger("odoo.sql_db"):
+                    dashboard.with_env(dashboard.env(cr=second))._give_ids([key])
+                second.rollback()  # Odoo tries the request again
+                again = dashboard.with_env(dashboard.env(cr=second))._give_ids([key])[key]
+                self.assertEqual(again, given)
+                self.assertLessEqual(given, turnover_key.MAX_ROW_ID)
+            finally:
+                first.rollback()
+                first.execute("DELETE FROM postproduction_turnover_row WHERE period = '2119-12-01'")
+                first.commit()
+
+    def test_a_row_keeps_its_id_from_one_read_to_the_next(self):
+        project = self.env["project.project"].create(
+            {
+                "name": "Ids",
+                "partner_id": self.acme.id,
+                "allow_billable": True,
+                "company_id": self.company.id,
+            }
+        )
+        self.env["account.analytic.line"].create(
+            {
+                "name": "Work",
+                "project_id": project.id,
+                "employee_id": self.alice.id,
+                "date": date(2026, 4, 8),
+                "unit_amount": 8,
+            }
+        )
+        domain = [("period", "=", date(2026, 4, 1)), ("project_id", "=", project.id)]
+        dashboard = self.env["postproduction.turnover"]
+        row = dashboard.search(domain)
+        self.assertEqual(len(row), 1)
+        self.assertFalse(turnover_key.is_packed(row.id))
+        self.env.invalidate_all()
+        self.assertEqual(dashboard.search(domain), row)
+        self.assertEqual(dashboard.search_read(domain, ["days"]), [{"id": row.id, "days": 1.0}])
+        self.assertEqual(dashboard.browse(row.id).exists(), row)
+        self.assertEqual(
+            dashboard._row_keys(row.ids)[row.id], (date(2026, 4, 1), project.id, None, None)
+        )
