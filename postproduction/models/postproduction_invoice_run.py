@@ -9,7 +9,7 @@ from datetime import date
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, frozendict, split_every
+from odoo.tools import SQL, format_date, frozendict, split_every
 
 from ..calc import invoicing, periods, turnover_key
 
@@ -121,11 +121,16 @@ class PostproductionInvoiceRun(models.Model):
         help="What the run invoiced, or would invoice in test mode, in the company's currency.",
     )
 
+    @api.model
+    def _month_label(self, month, lang=None):
+        """ "November 2026" ("novembre 2026"), in ``lang`` or the user's language."""
+        return format_date(self.env, month, lang_code=lang, date_format="MMMM y")
+
     # ------------------------------------------------------------------ computes
     @api.depends("period", "simulate", "trigger", "mode")
     def _compute_name(self):
         for run in self:
-            month = run.period.strftime("%m/%Y") if run.period else ""
+            month = run._month_label(run.period) if run.period else ""
             if run.mode == "advance":
                 label = (
                     self.env._("Advance test run") if run.simulate else self.env._("Advance run")
@@ -203,7 +208,7 @@ class PostproductionInvoiceRun(models.Model):
             raise UserError(
                 self.env._("Unknown generation mode %(mode)s: use final or advance.", mode=mode)
             )
-        month = period.strftime("%m/%Y")
+        month = self._month_label(period)
         if mode == "final":
             if period > periods.month_start(fields.Date.context_today(self)):
                 raise UserError(
@@ -285,9 +290,9 @@ class PostproductionInvoiceRun(models.Model):
                 self.env._(
                     "%(month)s is outside the months PostProduction can hold (%(first)s to "
                     "%(last)s).",
-                    month=day.strftime("%m/%Y"),
-                    first=first.strftime("%m/%Y"),
-                    last=last.strftime("%m/%Y"),
+                    month=self._month_label(periods.month_start(day)),
+                    first=self._month_label(first),
+                    last=self._month_label(last),
                 )
             )
         return periods.month_start(day)
@@ -307,7 +312,7 @@ class PostproductionInvoiceRun(models.Model):
                 self.env._(
                     "The invoice date %(date)s falls before the month it bills (%(month)s).",
                     date=fields.Date.to_string(day),
-                    month=period.strftime("%m/%Y"),
+                    month=self._month_label(period),
                 )
             )
         if abs((day - today).days) > 366:
@@ -392,7 +397,7 @@ class PostproductionInvoiceRun(models.Model):
     def _get_lines_to_invoice(self):
         """The dashboard rows of the run not processed yet (all of them, on a new run)."""
         self.ensure_one()
-        rows = self.env["postproduction.turnover"].search(self._row_domain())
+        rows = self.env["postproduction.turnover"]._rows(self._row_domain())
         if self.line_ids:
             seen = {(line.project_id.id, line.order_id.id) for line in self.line_ids}
             rows = rows.filtered(lambda row: (row.project_id.id, row.order_id.id) not in seen)
@@ -433,7 +438,7 @@ class PostproductionInvoiceRun(models.Model):
     def _fail_unit(self, unit, error):
         """Record the unit's lines ``failed``, with the error it raised (logged)."""
         _logger.info("PostProduction: run %s, %s failed: %s", self.id, unit.mapped("name"), error)
-        rows = self.env["postproduction.turnover"].search(
+        rows = self.env["postproduction.turnover"]._rows(
             [("period", "=", self.period), ("order_id", "in", unit.ids)]
         )
         self._add_lines(self._prepare_failed_lines(unit, rows.grouped("order_id"), error))
@@ -448,7 +453,7 @@ class PostproductionInvoiceRun(models.Model):
         """
         orders = self.env["sale.order"].concat(*units)
         locked = set(orders.ids) if self.simulate else self._lock_orders(orders)
-        rows = self.env["postproduction.turnover"].search(
+        rows = self.env["postproduction.turnover"]._rows(
             [("period", "=", self.period), ("order_id", "in", orders.ids)]
         )
         rows_by_order = rows.grouped("order_id")
@@ -1030,7 +1035,7 @@ class PostproductionInvoiceRun(models.Model):
                 continue
             name, operator, value = leaf
             if name == "id":
-                rows = self.env["postproduction.turnover"].search([("id", operator, value)])
+                rows = self.env["postproduction.turnover"]._rows([("id", operator, value)])
                 domain.append(("id", "in", rows.order_id.ids))
                 explicit = True
             elif name in ADVANCE_ORDER_FIELDS:
@@ -1092,7 +1097,10 @@ class PostproductionInvoiceRun(models.Model):
     def _create_advance_invoice(self, order, amounts):
         """Create the down payment lines of ``order`` and their draft invoice, through Odoo's
         ``_create_invoices``; returns the invoice."""
-        label = self.env._("Advance for %(month)s", month=self.period.strftime("%m/%Y"))
+        lang = order.partner_id.lang or self.env.lang
+        label = self.with_context(lang=lang).env._(
+            "Advance for %(month)s", month=self._month_label(self.period, lang)
+        )
         down_payments = order._postproduction_create_advance_lines(self.period, amounts, label)
         plan = {
             line.id: frozendict(

@@ -451,6 +451,13 @@ class PostproductionTurnover(models.Model):
         return records._with_given_ids()
 
     # ------------------------------------------------------------------ row ids
+    @api.model
+    def _rows(self, domain):
+        """The rows of ``domain`` for code that works on them in its own transaction, as
+        a run does: no row is given its id there. A run holds its transaction for
+        minutes; ids it gave would make every reader of those rows wait for its end."""
+        return self.browse(self._search(domain))
+
     def _with_given_ids(self):
         """These rows, those read under their packed key given their small id.
 

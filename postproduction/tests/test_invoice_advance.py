@@ -61,7 +61,9 @@ class TestInvoiceAdvance(PostproductionCase):
         return rows
 
     def test_advance_is_refused_before_the_preliminary_day(self):
-        with self.assertRaisesRegex(UserError, "Advance invoicing of 03/2026 opens on 2026-03-20"):
+        with self.assertRaisesRegex(
+            UserError, "Advance invoicing of March 2026 opens on 2026-03-20"
+        ):
             self.advance(invoice_date=date(2026, 3, 19))
 
     def test_final_refuses_a_month_not_started(self):
