@@ -54,6 +54,8 @@
         "web.assets_backend": [
             "postproduction/static/src/fields/month_field.js",
             "postproduction/static/src/fields/month_field.xml",
+            "postproduction/static/src/fields/status_field.js",
+            "postproduction/static/src/fields/status_field.xml",
         ],
     },
     "demo": [

@@ -199,3 +199,12 @@ def test_every_packed_key_is_above_the_ids_rows_are_given():
     assert not turnover_key.is_packed(turnover_key.MAX_ROW_ID)
     with pytest.raises(ValueError):
         turnover_key.split_row_key(12)
+
+
+def test_every_status_has_its_icon_and_the_sql_gives_it():
+    assert set(diagnosis.STATUS_ICONS) == set(diagnosis.STATUSES)
+    assert all(icon.startswith("fa-") for icon in diagnosis.STATUS_ICONS.values())
+    template, params = diagnosis.sql_icon_case("f.status")
+    assert template.startswith("CASE (f.status) WHEN %s THEN %s")
+    assert template.count("%s") == len(params) == 2 * len(diagnosis.STATUSES)
+    assert dict(zip(params[::2], params[1::2], strict=True)) == diagnosis.STATUS_ICONS

@@ -86,10 +86,12 @@ class Condition:
 
 @dataclass(frozen=True)
 class Rule:
-    """A status and the conditions (all required) that give it."""
+    """A status, the conditions (all required) that give it, and its icon (Font Awesome
+    and colour classes, in the list and the legend)."""
 
     status: str
     conditions: tuple = ()
+    icon: str = ""
 
     def holds(self, facts):
         return all(condition.holds(facts) for condition in self.conditions)
@@ -97,10 +99,22 @@ class Rule:
 
 #: The decision table, in order of precedence (see the module's docstring).
 RULES = (
-    Rule("no_order", (Condition("no_order_count", ">", 0),)),
-    Rule("multiple_orders", (Condition("multiple_orders_count", ">", 0),)),
-    Rule("partial_correlation", (Condition("partial_correlation", "=", True),)),
-    Rule("no_schedule", (Condition("mode", "=", "schedule"), Condition("schedule_count", "=", 0))),
+    Rule("no_order", (Condition("no_order_count", ">", 0),), "fa-chain-broken text-danger"),
+    Rule(
+        "multiple_orders",
+        (Condition("multiple_orders_count", ">", 0),),
+        "fa-code-fork text-danger",
+    ),
+    Rule(
+        "partial_correlation",
+        (Condition("partial_correlation", "=", True),),
+        "fa-puzzle-piece text-danger",
+    ),
+    Rule(
+        "no_schedule",
+        (Condition("mode", "=", "schedule"), Condition("schedule_count", "=", 0)),
+        "fa-calendar-times-o text-warning",
+    ),
     Rule(
         "timesheets_pending",
         (
@@ -108,6 +122,7 @@ RULES = (
             Condition("pending_count", ">", 0),
             Condition("mode", "!=", "schedule"),
         ),
+        "fa-hourglass-half text-warning",
     ),
     Rule(
         "invoiced",
@@ -116,6 +131,7 @@ RULES = (
             Condition("abs_delta", "<", HALF_CENT),
             Condition("abs_open_advance", "<", HALF_CENT),
         ),
+        "fa-check-circle text-success",
     ),
     Rule(
         "nothing_to_invoice",
@@ -123,12 +139,15 @@ RULES = (
             Condition("abs_production", "<", HALF_CENT),
             Condition("abs_open_advance", "<", HALF_CENT),
         ),
+        "fa-circle-o text-muted",
     ),
-    Rule("to_invoice"),
+    Rule("to_invoice", icon="fa-arrow-circle-right text-primary"),
 )
 
 #: The statuses, in order of precedence.
 STATUSES = tuple(rule.status for rule in RULES)
+#: The icon of each status.
+STATUS_ICONS = {rule.status: rule.icon for rule in RULES}
 
 
 def make_facts(production=0.0, invoiced=0.0, written_off=0.0, **facts):
@@ -157,6 +176,16 @@ def diagnose(facts):
         if rule.holds(facts):
             return rule.status
     raise AssertionError("The last rule always holds")  # pragma: no cover
+
+
+def sql_icon_case(status_sql):
+    """``CASE`` giving the icon of the status ``status_sql`` (an SQL expression).
+
+    Returns ``(template, params)`` as :func:`sql_case` does.
+    """
+    whens = " ".join("WHEN %s THEN %s" for _rule in RULES)
+    params = [value for rule in RULES for value in (rule.status, rule.icon)]
+    return f"CASE ({status_sql}) {whens} END", params
 
 
 def sql_case(alias):

@@ -25,16 +25,7 @@ STATUS_SELECTION = [
 ]
 
 #: The icon of each status, in the list and in the legend.
-STATUS_ICONS = {
-    "no_order": "fa-chain-broken text-danger",
-    "multiple_orders": "fa-code-fork text-danger",
-    "partial_correlation": "fa-puzzle-piece text-danger",
-    "no_schedule": "fa-calendar-times-o text-warning",
-    "timesheets_pending": "fa-hourglass-half text-warning",
-    "invoiced": "fa-check-circle text-success",
-    "nothing_to_invoice": "fa-circle-o text-muted",
-    "to_invoice": "fa-arrow-circle-right text-primary",
-}
+STATUS_ICONS = diagnosis.STATUS_ICONS
 
 #: Indexes that let the month asked for reach the scans (same expressions as the views):
 #: the timesheets of a project's month (a row's button, the groups a delivery boundary
@@ -270,6 +261,7 @@ class PostproductionTurnover(models.Model):
         "note when negative).",
     )
     status = fields.Selection(STATUS_SELECTION, readonly=True)
+    status_icon = fields.Char(readonly=True, help="The status's icon and colour classes.")
     note = fields.Text(help="Kept on the dashboard only, never printed on an invoice.")
     # the facts of the diagnosis (calc.diagnosis)
     no_order_count = fields.Integer(string="Lines without order", readonly=True)

@@ -712,6 +712,7 @@ _DELTA = "{alias}.production_turnover - {alias}.invoiced_turnover - {alias}.writ
 def turnover_query():
     """The body of the model's view (an ``SQL`` object)."""
     status_case, status_params = diagnosis.sql_case("f")
+    icon_case, icon_params = diagnosis.sql_icon_case(status_case)
     return SQL(
         """
         SELECT COALESCE(k.id, %(row_id)s) AS id,
@@ -726,6 +727,7 @@ def turnover_query():
                f.advanced_turnover, f.open_advance,
                f.production_turnover - f.advanced_turnover AS regularisation,
                (%(status)s)::varchar AS status,
+               (%(status_icon)s)::varchar AS status_icon,
                n.note,
                f.no_order_count, f.multiple_orders_count, f.partial_correlation,
                f.schedule_count, f.invoice_line_count, f.pending_count, f.validated_only,
@@ -749,6 +751,7 @@ def turnover_query():
         delta=SQL(_DELTA.format(alias="f")),
         facts_delta=SQL(_DELTA.format(alias="facts")),
         status=SQL(status_case, *status_params),
+        status_icon=SQL(icon_case, *status_params, *icon_params),
         facts=SQL(FACTS_QUERY),
     )
 

@@ -21,6 +21,11 @@ class TestTurnoverBrowser(HttpCase):
                 if (!/^\\S+ \\d{4}$/.test(month.textContent.trim())) {
                     throw new Error('month shown as ' + month.textContent);
                 }
+                // the status shows its icon (the legend's) before its badge
+                const status = await wait('.o_postproduction_status');
+                if (!status.querySelector('i.fa') || !status.querySelector('.badge')) {
+                    throw new Error('status shown as ' + status.outerHTML);
+                }
                 const legend = [...document.querySelectorAll('button')].find(
                     (b) => b.textContent.includes('Legend'));
                 legend.click();
