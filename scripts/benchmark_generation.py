@@ -31,15 +31,17 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from benchmark_template import TEMPLATE, ensure_template, install
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".odoo" / "odoo.conf"
-MONTH = date(2025, 3, 1)
-MONTH_END = date(2025, 3, 31)
+# Last month: an invoice date must be within a year of today (PostProduction refuses
+# others), so the data is built for the month before today's.
+MONTH = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+MONTH_END = date.today().replace(day=1) - timedelta(days=1)
 TIMESHEET_DAYS = 10
 CONSULTANTS = 100
 ORDERS_PARAMETER = "postproduction.benchmark_orders"
@@ -193,7 +195,7 @@ def generate_data(db, count):
         say(f"  data built in {time.perf_counter() - started:.0f} s")
         cr.execute(
             "INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s)",
-            (ORDERS_PARAMETER, json.dumps(orders.ids)),
+            (ORDERS_PARAMETER, json.dumps({"orders": orders.ids, "month": MONTH.isoformat()})),
         )
         cr.commit()
     finally:
@@ -212,7 +214,10 @@ def measure(db, side):
     cr = env.cr
     try:
         env = env(user=env.ref("base.user_admin").id)
-        order_ids = json.loads(env["ir.config_parameter"].sudo().get_param(ORDERS_PARAMETER))
+        built = json.loads(env["ir.config_parameter"].sudo().get_param(ORDERS_PARAMETER))
+        order_ids = built["orders"]
+        if built["month"] != MONTH.isoformat():
+            sys.exit(f"{db} holds {built['month'][:7]}: build it again (without --reuse)")
         orders = env["sale.order"].browse(order_ids)
         orders.mapped("name")  # warm the registry and caches as a running server would be
         env.invalidate_all()
