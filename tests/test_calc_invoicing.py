@@ -42,3 +42,12 @@ def test_monthly_invoicing_is_due_from_the_invoicing_day(day, setting, expected)
 )
 def test_instalment_quantity(ordered, ratio, rounding, expected):
     assert invoicing.instalment_quantity(ordered, ratio, rounding) == pytest.approx(expected)
+
+
+def test_a_plan_has_something_to_invoice_only_with_values():
+    assert not invoicing.InvoicePlan()
+    plan = invoicing.InvoicePlan({7: {"quantity": 2.0}}, {7: 1600.0})
+    assert plan and plan.amounts == {7: 1600.0} and plan.instalments is None
+    with pytest.raises(AttributeError):
+        plan.values = {}  # frozen: the dicts fill, the plan is not replaced
+    assert invoicing.InvoicePlan().values is not invoicing.InvoicePlan().values

@@ -1,12 +1,35 @@
 """Decisions of the invoice generation that need no database.
 
 Which dashboard statuses hold a row back (and with which reason), when the scheduled
-action invoices last month's production, and the quantity of an order line that an
-instalment invoices. This module imports nothing
+action invoices last month's production, the quantity of an order line that an
+instalment invoices, and the plan of an order's invoice. This module imports nothing
 from Odoo.
 """
 
+from dataclasses import dataclass, field
+
 from .periods import add_months, month_start
+
+
+@dataclass(frozen=True)
+class InvoicePlan:
+    """What one order's invoice will bill, before it exists.
+
+    ``values``: per order line id, what its invoice line gets over Odoo's own values
+    (``quantity``, and for instalments ``price_unit``, ``discount``, ``name``), handed to
+    ``sale.order.line._prepare_invoice_line``. ``amounts``: per order line id, the untaxed
+    amount billed, for the run's result and the billing keys. ``instalments``: the
+    instalments (``postproduction.schedule`` records) the invoice bills, or ``None``.
+    An order with nothing in ``values`` has nothing to invoice.
+    """
+
+    values: dict = field(default_factory=dict)
+    amounts: dict = field(default_factory=dict)
+    instalments: object = None
+
+    def __bool__(self):
+        return bool(self.values)
+
 
 #: The reason code of a dashboard status that holds its row back; other statuses
 #: (``to_invoice``) let it through.

@@ -465,12 +465,10 @@ class PostproductionInvoiceRun(models.Model):
                 ready_units.append(ready)
         ready = self.env["sale.order"].concat(*ready_units)
         plans = ready._postproduction_invoice_plans(self.period, self.schedule_until)
-        for order in ready.filtered(lambda o: not plans[o.id][0]):
+        for order in ready.filtered(lambda o: not plans[o.id]):
             lines += self._nothing_left_lines(order, rows_by_order.get(order))
         billable_units = [
-            billable
-            for unit in ready_units
-            if (billable := unit.filtered(lambda o: plans[o.id][0]))
+            billable for unit in ready_units if (billable := unit.filtered(lambda o: plans[o.id]))
         ]
         if self.simulate:
             billable = self.env["sale.order"].concat(*billable_units)
@@ -573,8 +571,8 @@ class PostproductionInvoiceRun(models.Model):
     def _invoice_context(self, plans):
         start, end = periods.month_bounds(self.period)
         plan_values = {}
-        for values, _amounts, _instalments in plans.values():
-            plan_values.update({line_id: frozendict(vals) for line_id, vals in values.items()})
+        for plan in plans.values():
+            plan_values.update({line_id: frozendict(vals) for line_id, vals in plan.values.items()})
         return {
             "timesheet_start_date": start,
             "timesheet_end_date": end,
@@ -609,7 +607,7 @@ class PostproductionInvoiceRun(models.Model):
         )
         move_of = self._move_by_order(moves)
         for order in orders:
-            instalments = plans[order.id][2]
+            instalments = plans[order.id].instalments
             if instalments:
                 instalments.write({"state": "invoiced", "move_id": move_of[order.id].id})
         return moves
@@ -711,12 +709,12 @@ class PostproductionInvoiceRun(models.Model):
         """
         lines = []
         move_of = self._move_by_order(moves or self.env["account.move"])
-        line_ids = [line_id for order in orders for line_id in plans[order.id][1]]
+        line_ids = [line_id for order in orders for line_id in plans[order.id].amounts]
         projects = self._projects_of_sale_lines(self.env["sale.order.line"].browse(line_ids))
         for order in orders:
             rows = rows_by_order.get(order, self.env["postproduction.turnover"])
             move = move_of.get(order.id, self.env["account.move"])
-            shares = self._row_shares(order, rows, plans[order.id][1], projects)
+            shares = self._row_shares(order, rows, plans[order.id].amounts, projects)
             for row, amount in shares:
                 if order.currency_id.is_zero(amount):
                     lines.append(self._prepare_skipped_line(row, self._reason_of_empty_row(row)))

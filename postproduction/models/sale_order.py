@@ -240,7 +240,8 @@ class SaleOrder(models.Model):
         orders. Writes nothing.
         """
         start, end = periods.month_bounds(period)
-        plans = {order.id: ({}, {}, self.env["postproduction.schedule"]) for order in self}
+        no_instalment = self.env["postproduction.schedule"]
+        plans = {order.id: invoicing.InvoicePlan(instalments=no_instalment) for order in self}
         monthly = self.filtered(lambda o: o.postproduction_mode == "monthly")
         lines = monthly.order_line.filtered(
             lambda line: not line.display_type and not line.is_downpayment
@@ -251,9 +252,9 @@ class SaleOrder(models.Model):
             quantity = quantities.get(line.id, 0.0)
             if float_is_zero(quantity, precision_rounding=line.product_uom.rounding):
                 continue
-            values, amounts, _schedules = plans[line.order_id.id]
-            values[line.id] = {"quantity": quantity}
-            amounts[line.id] = line.currency_id.round(
+            plan = plans[line.order_id.id]
+            plan.values[line.id] = {"quantity": quantity}
+            plan.amounts[line.id] = line.currency_id.round(
                 quantity * line.price_unit * (1 - (line.discount or 0.0) / 100.0)
             )
         scheduled = self - monthly
@@ -283,9 +284,9 @@ class SaleOrder(models.Model):
             )
         )
         for line in advances:
-            values, amounts, _instalments = plans[line.order_id.id]
-            values[line.id] = {"quantity": line.qty_to_invoice}
-            amounts[line.id] = line.currency_id.round(line.qty_to_invoice * line.price_unit)
+            plan = plans[line.order_id.id]
+            plan.values[line.id] = {"quantity": line.qty_to_invoice}
+            plan.amounts[line.id] = line.currency_id.round(line.qty_to_invoice * line.price_unit)
 
     # ------------------------------------------------------------------ advance
     def _postproduction_advance_forecasts(self, period):
@@ -340,7 +341,7 @@ class SaleOrder(models.Model):
                 ]
             )
             for order, order_instalments in instalments.grouped("order_id").items():
-                amounts = order._postproduction_instalment_plan(order_instalments)[1]
+                amounts = order._postproduction_instalment_plan(order_instalments).amounts
                 forecasts[order.id].update(amounts)
         return {order_id: dict(amounts) for order_id, amounts in forecasts.items()}
 
@@ -434,7 +435,7 @@ class SaleOrder(models.Model):
                 "name": f"{', '.join(labels[line.id])} - {line.name}",
             }
             amounts[line.id] = share
-        return values, amounts, instalments
+        return invoicing.InvoicePlan(values, amounts, instalments)
 
     def _postproduction_check_invoiceable(self, plan_values):
         """Refuse, in words an accountant acts on, what would make a wrong invoice."""
