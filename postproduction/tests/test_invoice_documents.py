@@ -6,7 +6,7 @@ from odoo.tests import TransactionCase, new_test_user
 from odoo.tools.safe_eval import safe_eval
 
 from ..calc import periods
-from .test_turnover import JAN, TurnoverCase
+from .common import JAN, TurnoverCase
 
 RUN = "postproduction.invoice.run"
 

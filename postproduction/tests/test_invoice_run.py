@@ -10,8 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import mute_logger
 
 from ..models.postproduction_invoice_run import PostproductionInvoiceRun
-from .common import PostproductionCase
-from .test_turnover import FEB, JAN, TurnoverCase
+from .common import FEB, JAN, PostproductionCase, TurnoverCase
 
 RUN = "postproduction.invoice.run"
 MAR = date(2026, 3, 1)
