@@ -1,3 +1,5 @@
 from . import postproduction_budget_monitoring
 from . import postproduction_turnover
+from . import postproduction_turnover_read
+from . import postproduction_turnover_xlsx
 from . import postproduction_turnover_legend
