@@ -22,6 +22,7 @@ from . import account_move
 from . import postproduction_turnover_note
 from . import postproduction_billing_key
 from . import postproduction_invoice_run
+from . import postproduction_invoice_run_advance
 from . import postproduction_invoice_run_line
 from . import res_partner
 from . import account_move_send
