@@ -34,7 +34,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from benchmark_template import TEMPLATE, ensure_template, install
+from benchmark_template import PROTECTED, TEMPLATE, ensure_template, install
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".odoo" / "odoo.conf"
@@ -45,15 +45,6 @@ MONTH_END = date.today().replace(day=1) - timedelta(days=1)
 TIMESHEET_DAYS = 10
 CONSULTANTS = 100
 ORDERS_PARAMETER = "postproduction.benchmark_orders"
-PROTECTED = {
-    "pp_base",
-    "pp_dev",
-    "pp_dash",
-    "pp_fin",
-    "pp_bench",
-    "postproduction",
-    "postproduction_test",
-}
 
 
 def say(message):

@@ -14,6 +14,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".odoo" / "odoo.conf"
 TEMPLATE = "pp_base"
+#: Databases the scripts never drop or fill: the cluster's own, the template, the
+#: developers' and the test suite's.
+PROTECTED = frozenset(
+    {
+        "postgres",
+        "template0",
+        "template1",
+        "pp_base",
+        "pp_dev",
+        "pp_dash",
+        "pp_fin",
+        "pp_bench",
+        "postproduction",
+        "postproduction_test",
+    }
+)
 DEPENDENCIES = "sale_timesheet,sale_expense,project_purchase,sale_management"
 
 

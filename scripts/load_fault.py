@@ -57,21 +57,10 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from benchmark_template import PROTECTED
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".odoo" / "odoo.conf"
-PROTECTED = {
-    "postgres",
-    "template0",
-    "template1",
-    "pp_base",
-    "pp_dev",
-    "pp_dash",
-    "pp_fin",
-    "pp_bench",
-    "postproduction",
-    "postproduction_test",
-}
-
 MONTH = date(2026, 11, 1)
 MONTH_END = date(2026, 11, 30)
 INVOICE_DATE = date(2026, 12, 1)
