@@ -248,21 +248,16 @@ class AccountMove(models.Model):
             numbers = ", ".join(
                 str(positions[i.id][0]) for i in billed.sorted(lambda i: (i.date, i.id))
             )
+            params = {
+                "numbers": numbers,
+                "count": positions[billed[0].id][1],
+                "share": share,
+            }
             result[line.id] = {
                 "price": line.price_subtotal,
-                "note": env._(
-                    "Instalment %(numbers)s of %(count)s, %(share)s %%",
-                    numbers=numbers,
-                    count=positions[billed[0].id][1],
-                    share=share,
-                )
+                "note": env._("Instalment %(numbers)s of %(count)s, %(share)s %%", **params)
                 if len(billed) == 1
-                else env._(
-                    "Instalments %(numbers)s of %(count)s, %(share)s %%",
-                    numbers=numbers,
-                    count=positions[billed[0].id][1],
-                    share=share,
-                ),
+                else env._("Instalments %(numbers)s of %(count)s, %(share)s %%", **params),
             }
         return result
 

@@ -398,11 +398,7 @@ class PostproductionTurnover(models.Model):
     def _invoice_move_ids(self):
         """Ids of the moves billing this row: invoices, credit notes, advances, deductions."""
         return sorted(
-            {
-                move_id
-                for kind in ("invoice", "write_off", "advance", "deduction")
-                for move_id in self._activity_ids(kind, "move_id")
-            }
+            self._activity_ids(("invoice", "write_off", "advance", "deduction"), "move_id")
         )
 
     @api.depends("status")
@@ -507,21 +503,22 @@ class PostproductionTurnover(models.Model):
         for model_name, field_names in self._depends.items():
             self.env[model_name].flush_model(field_names)
 
-    def _activity_ids(self, kind, column="res_id"):
-        """Ids (``res_id`` or ``move_id``) of this row's activity lines of ``kind``."""
+    def _activity_ids(self, kinds, column="res_id"):
+        """Ids (``res_id`` or ``move_id``) of this row's activity lines of ``kinds`` (a
+        kind or a tuple of them)."""
         self.ensure_one()
         self._disable_jit()
         self._flush_dependencies()
         self.env.cr.execute(
             SQL(
                 """SELECT DISTINCT %(column)s FROM %(view)s
-                    WHERE kind = %(kind)s AND period = %(period)s
+                    WHERE kind IN %(kinds)s AND period = %(period)s
                       AND project_id IS NOT DISTINCT FROM %(project)s
                       AND order_id IS NOT DISTINCT FROM %(order)s
                       AND company_id = COALESCE(%(shared)s, company_id)""",
                 column=SQL.identifier(column),
                 view=SQL.identifier(turnover_sql.ACTIVITY_VIEW),
-                kind=kind,
+                kinds=(kinds,) if isinstance(kinds, str) else tuple(kinds),
                 period=self.period,
                 project=self.project_id.id or None,
                 order=self.order_id.id or None,
