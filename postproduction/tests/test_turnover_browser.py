@@ -1,19 +1,45 @@
 from odoo.tests import HttpCase, tagged
 
+# What the steps below share: ``sleep``, ``$`` and ``wait`` (a selector, or a function
+# returning what it waits for), failing with the text on screen.
+_HELPERS = """
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    const $ = (selector) => document.querySelector(selector);
+    const wait = async (find, what = find) => {
+        const look = typeof find === 'string' ? () => $(find) : find;
+        for (let tries = 0; tries < 300; tries++) {
+            const found = look();
+            if (found) { return found; }
+            await sleep(100);
+        }
+        const modals = document.querySelectorAll('.modal');
+        const screen = modals[modals.length - 1] || document.body;
+        throw new Error('not found: ' + what + ' in ' + screen.textContent.slice(0, 400));
+    };
+"""
+
 
 @tagged("post_install", "-at_install")
 class TestTurnoverBrowser(HttpCase):
+    def run_on_dashboard(self, steps, timeout):
+        """Run the JavaScript ``steps`` (awaiting ``wait``) on the dashboard as admin."""
+        code = f"""{_HELPERS}
+            (async () => {{
+                {steps}
+                console.log('test successful');
+            }})().catch((e) => console.error('test failed: ' + e.message));
+        """
+        self.browser_js(
+            "/odoo/action-postproduction.action_postproduction_turnover",
+            code,
+            "",
+            login="admin",
+            timeout=timeout,
+        )
+
     def test_dashboard_opens_with_its_legend(self):
-        code = """
-            const wait = (selector) => new Promise((resolve, reject) => {
-                let tries = 0;
-                const timer = setInterval(() => {
-                    const el = document.querySelector(selector);
-                    if (el) { clearInterval(timer); resolve(el); }
-                    if (++tries > 100) { clearInterval(timer); reject(new Error(selector)); }
-                }, 100);
-            });
-            (async () => {
+        self.run_on_dashboard(
+            """
                 await wait('.o_list_view');
                 await wait('.o_searchview_facet');
                 // a row's month reads as a month: "November 2026", not a day
@@ -30,14 +56,7 @@ class TestTurnoverBrowser(HttpCase):
                     (b) => b.textContent.includes('Legend'));
                 legend.click();
                 await wait('.o_postproduction_legend');
-                console.log('test successful');
-            })().catch((e) => console.error('test failed: ' + e.message));
-        """
-        self.browser_js(
-            "/odoo/action-postproduction.action_postproduction_turnover",
-            code,
-            "",
-            login="admin",
+            """,
             timeout=120,
         )
 
@@ -46,23 +65,11 @@ class TestTurnoverBrowser(HttpCase):
         the result screen, the pro-forma list, back to the dashboard: delta 0, Invoiced."""
         if not self.env.ref("postproduction.project_mobile", raise_if_not_found=False):
             self.skipTest("demo data not installed")
-        code = """
-            const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-            const wait = async (find, what) => {
-                for (let tries = 0; tries < 300; tries++) {
-                    const found = find();
-                    if (found) { return found; }
-                    await sleep(100);
-                }
-                const modals = document.querySelectorAll('.modal');
-                const screen = modals[modals.length - 1] || mobileRow() || document.body;
-                throw new Error('not found: ' + what + ' in ' + screen.textContent.slice(0, 400));
-            };
-            const $ = (selector) => document.querySelector(selector);
-            const mobileRow = () => [...document.querySelectorAll('.o_data_row')].find(
-                (row) => row.querySelector('td[name=project_name]')
-                    ?.textContent.includes('Mobile app'));
-            (async () => {
+        self.run_on_dashboard(
+            """
+                const mobileRow = () => [...document.querySelectorAll('.o_data_row')].find(
+                    (row) => row.querySelector('td[name=project_name]')
+                        ?.textContent.includes('Mobile app'));
                 const row = await wait(mobileRow, 'the Mobile app row');
                 [...row.querySelectorAll('button')].find(
                     (button) => button.textContent.trim() === 'Generate').click();
@@ -95,14 +102,7 @@ class TestTurnoverBrowser(HttpCase):
                 }, 'the Mobile app row invoiced');
                 const delta = done.querySelector('td[name=delta]').textContent.trim();
                 if (!/^\\D*0\\.00\\D*$/.test(delta)) { throw new Error('delta ' + delta); }
-                console.log('test successful');
-            })().catch((e) => console.error('test failed: ' + e.message));
-        """
-        self.browser_js(
-            "/odoo/action-postproduction.action_postproduction_turnover",
-            code,
-            "",
-            login="admin",
+            """,
             timeout=180,
         )
         order = self.env.ref("postproduction.order_mobile")
