@@ -2,7 +2,7 @@
     "name": "PostProduction",
     "summary": "Monthly invoicing of services from production: consultant days, "
     "re-invoiced expenses and purchases, scheduled instalments",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Project",
     "website": "https://github.com/postproduction/postproduction",
     "author": "PostProduction",
@@ -23,7 +23,6 @@
         "data/postproduction_project_type_data.xml",
         "data/product_data.xml",
         "data/ir_cron_data.xml",
-        "data/postproduction_financial_document_type_data.xml",
         "data/postproduction_invoice_data.xml",
         "views/postproduction_project_type_views.xml",
         "views/postproduction_delivery_views.xml",
@@ -32,12 +31,8 @@
         "views/sale_order_views.xml",
         "views/account_analytic_line_views.xml",
         "views/res_config_settings_views.xml",
-        "views/postproduction_financial_document_views.xml",
-        "views/res_config_settings_financial_document_views.xml",
         "wizards/postproduction_delivery_renew_wizard_views.xml",
         "wizards/postproduction_schedule_split_wizard_views.xml",
-        "wizards/postproduction_financial_document_date_wizard_views.xml",
-        "report/postproduction_budget_monitoring_views.xml",
         "wizards/postproduction_generate_wizard_views.xml",
         "report/postproduction_turnover_views.xml",
         "views/postproduction_invoice_run_views.xml",
@@ -60,6 +55,5 @@
     },
     "demo": [
         "demo/postproduction_demo.xml",
-        "demo/postproduction_financial_document_demo.xml",
     ],
 }

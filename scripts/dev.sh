@@ -16,6 +16,8 @@ RUN_DB=${PP_DB:-postproduction}
 TEST_DB=${PP_TEST_DB:-postproduction_test}
 HTTP_PORT=${PP_HTTP_PORT:-8069}
 STATE="$ROOT/.odoo"
+# The repository's addons: PostProduction and its financial documents (auto-installed).
+ADDONS=(postproduction postproduction_financial_document)
 CONF="$STATE/odoo.conf"
 export TZ=UTC
 export PYTHONDONTWRITEBYTECODE=1
@@ -188,9 +190,9 @@ install_db() {
         --log-level=warn --no-http
 }
 
-# A fingerprint of the module's files, to upgrade the run database when they change.
+# A fingerprint of the addons' files, to upgrade the run database when they change.
 module_fingerprint() {
-    (cd "$ROOT" && find postproduction -type f ! -name '*.pyc' -print0 | sort -z \
+    (cd "$ROOT" && find "${ADDONS[@]}" -type f ! -name '*.pyc' -print0 | sort -z \
         | xargs -0 sha1sum | sha1sum | cut -d' ' -f1)
 }
 
@@ -229,7 +231,7 @@ cmd_test() {
     say "Odoo tests (pytest-odoo on $TEST_DB)"
     (cd "$ROOT" && "$PYTHON" -m pytest -p no:cacheprovider --odoo-config="$CONF" \
         --odoo-database="$TEST_DB" --odoo-log-level=warn --odoo-http \
-        --odoo-extra=log-handler=odoo.tests.common:CRITICAL postproduction/tests "${PYTEST_ARGS[@]}") || rc=1
+        --odoo-extra=log-handler=odoo.tests.common:CRITICAL "${ADDONS[@]/%//tests}" "${PYTEST_ARGS[@]}") || rc=1
     if [ -z "${PP_KEEP_DB:-}" ]; then
         "$(pg_bin dropdb)" --if-exists "$TEST_DB"
         rm -rf "$STATE/data/filestore/$TEST_DB"
@@ -264,22 +266,25 @@ cmd_live_install() {
     live_install_tests "${PYTEST_ARGS[@]}"
 }
 
-# Regenerate i18n/postproduction.pot from a fresh database and merge it into the .po files.
+# Regenerate each addon's i18n/<addon>.pot from a fresh database and merge it into its .po files.
 cmd_pot() {
     setup
-    local db="${TEST_DB}_i18n" i18n="$ROOT/postproduction/i18n"
+    local db="${TEST_DB}_i18n" addon i18n po
     "$(pg_bin dropdb)" --if-exists "$db"
     install_db "$db" --without-demo=all
-    mkdir -p "$i18n"
-    odoo_cmd server -c "$CONF" -d "$db" --i18n-export="$i18n/postproduction.pot" \
-        --modules=postproduction --stop-after-init --log-level=warn --no-http
+    for addon in "${ADDONS[@]}"; do
+        i18n="$ROOT/$addon/i18n"
+        mkdir -p "$i18n"
+        odoo_cmd server -c "$CONF" -d "$db" --i18n-export="$i18n/$addon.pot" \
+            --modules="$addon" --stop-after-init --log-level=warn --no-http
+        for po in "$i18n"/*.po; do
+            [ -f "$po" ] || continue
+            msgmerge --quiet --update --no-fuzzy-matching --backup=none "$po" "$i18n/$addon.pot"
+            say "merged $addon/$(basename "$po"): $(msgattrib --untranslated "$po" | grep -c '^msgid' || true) untranslated"
+        done
+    done
     "$(pg_bin dropdb)" --if-exists "$db"
     rm -rf "$STATE/data/filestore/$db"
-    for po in "$i18n"/*.po; do
-        [ -f "$po" ] || continue
-        msgmerge --quiet --update --no-fuzzy-matching --backup=none "$po" "$i18n/postproduction.pot"
-        say "merged $(basename "$po"): $(msgattrib --untranslated "$po" | grep -c '^msgid' || true) untranslated"
-    done
 }
 
 # Odoo's own post-install test suites of the modules PostProduction extends, run by

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from calc import breakdown
+from odoo.addons.postproduction_financial_document.calc import breakdown
 
 # The reference project: 2017-09-15 to 2021-08-14, calendar years.
 # Calendar days per year: 2017: 108, 2018: 365, 2019: 365, 2020 (leap): 366, 2021: 226.

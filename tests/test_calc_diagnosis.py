@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from calc import diagnosis, turnover_key
-from calc.diagnosis import diagnose, make_facts
+from odoo.addons.postproduction.calc import diagnosis, turnover_key
+from odoo.addons.postproduction.calc.diagnosis import diagnose, make_facts
 
 
 def test_ready_row_is_to_invoice():

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from calc import diagnosis, invoicing
+from odoo.addons.postproduction.calc import diagnosis, invoicing
 
 
 def test_every_status_but_to_invoice_holds_a_row_back():

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from calc.month_domain import single_month
+from odoo.addons.postproduction.calc.month_domain import single_month
 
 OCTOBER = date(2026, 10, 1)
 

@@ -1,6 +1,6 @@
 from datetime import date
 
-from calc import periods
+from odoo.addons.postproduction.calc import periods
 
 
 def test_month_bounds_and_leap_february():

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from calc import split
+from odoo.addons.postproduction.calc import split
 
 # 2026-05-01 (Friday) is a public holiday in this calendar.
 HOLIDAYS = {date(2026, 5, 1)}

@@ -1,8 +1,8 @@
-"""French comes first: every translatable string of the module is translated.
+"""French comes first: every translatable string of each addon is translated.
 
-Reads ``i18n/postproduction.pot`` (exported by ``scripts/dev.sh pot``) and ``i18n/fr.po``,
-and checks that the .pot knows every string the Python code translates, so that a new
-string cannot slip in without being exported and translated.
+Reads each addon's ``i18n/<addon>.pot`` (exported by ``scripts/dev.sh pot``) and
+``i18n/fr.po``, and checks that the .pot knows every string the Python code translates, so
+that a new string cannot slip in without being exported and translated.
 """
 
 import ast
@@ -11,13 +11,18 @@ from pathlib import Path
 import polib
 import pytest
 
-MODULE = Path(__file__).resolve().parent.parent / "postproduction"
-I18N = MODULE / "i18n"
+ROOT = Path(__file__).resolve().parent.parent
+ADDONS = ("postproduction", "postproduction_financial_document")
 
 
-def translated_literals():
-    """The string literals passed to ``_()`` / ``env._()`` in the module's Python code."""
-    for path in MODULE.rglob("*.py"):
+@pytest.fixture(scope="module", params=ADDONS)
+def addon(request):
+    return ROOT / request.param
+
+
+def translated_literals(module):
+    """The string literals passed to ``_()`` / ``env._()`` in the addon's Python code."""
+    for path in module.rglob("*.py"):
         if "tests" in path.parts:
             continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
@@ -27,22 +32,22 @@ def translated_literals():
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
             first = node.args[0]
             if name == "_" and isinstance(first, ast.Constant) and isinstance(first.value, str):
-                yield path.relative_to(MODULE), first.value
+                yield path.relative_to(module), first.value
 
 
 @pytest.fixture(scope="module")
-def pot():
-    return polib.pofile(str(I18N / "postproduction.pot"))
+def pot(addon):
+    return polib.pofile(str(addon / "i18n" / f"{addon.name}.pot"))
 
 
 @pytest.fixture(scope="module")
-def french():
-    return polib.pofile(str(I18N / "fr.po"))
+def french(addon):
+    return polib.pofile(str(addon / "i18n" / "fr.po"))
 
 
-def test_the_template_knows_every_string_of_the_code(pot):
+def test_the_template_knows_every_string_of_the_code(addon, pot):
     known = {entry.msgid for entry in pot}
-    literals = translated_literals()
+    literals = translated_literals(addon)
     missing = sorted({f"{path}: {text}" for path, text in literals if text not in known})
     assert not missing, "run scripts/dev.sh pot; not in the .pot:\n" + "\n".join(missing)
 

@@ -51,33 +51,32 @@ class LiveOdoo:
     # ------------------------------------------------------------------ subprocesses
     def install(self, modules, *extra):
         """``python3 -m odoo server -i modules``, as a server in production would."""
+        return self.odoo("server", "-i", modules, *extra, "--stop-after-init", "--no-http")
+
+    def odoo(self, *args, addons_path=None, stdin=None, fails=False):
+        """``python3 -m odoo <args>`` on the database (``addons_path`` instead of the
+        configuration's), failing the test on a non-zero exit or an error line, or, when
+        ``fails``, unless it exits non-zero; returns the seconds it took, or its output
+        when it ``fails``."""
         self.release()
-        cmd = [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            "-c",
-            str(self.conf),
-            "-d",
-            self.db,
-            "-i",
-            modules,
-            *extra,
-            "--stop-after-init",
-            "--no-http",
-            "--log-level=warn",
-        ]
-        log = self.logs / f"odoo-{len(self.runs) + 1}-{modules.split(',')[0]}.log"
+        cmd = [sys.executable, "-m", "odoo", *args[:1], "-c", str(self.conf), "-d", self.db]
+        if addons_path:
+            cmd.append(f"--addons-path={addons_path}")
+        cmd += [*args[1:], "--log-level=warn"]
+        log = self.logs / f"odoo-{len(self.runs) + 1}-{self.db}.log"
         start = time.monotonic()
         proc = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False, cwd=ROOT
+            cmd, input=stdin, capture_output=True, text=True, timeout=TIMEOUT, check=False, cwd=ROOT
         )
         elapsed = time.monotonic() - start
         output = proc.stdout + proc.stderr
         log.write_text(output)
         self.runs.append((" ".join(cmd[2:]), elapsed, proc.returncode))
         errors = LOG_ERROR.findall(output)
+        if fails:
+            if not proc.returncode:
+                pytest.fail(f"`{' '.join(cmd[2:])}` should have failed (log {log})", pytrace=False)
+            return output
         if proc.returncode or errors:
             tail = "\n".join(output.splitlines()[-40:])
             pytest.fail(

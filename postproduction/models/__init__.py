@@ -9,15 +9,6 @@ from . import sale_order_line
 from . import account_analytic_line
 from . import account_move_line
 from . import postproduction_demo
-from . import res_company_financial_document
-from . import res_config_settings_financial_document
-from . import ir_attachment
-from . import postproduction_financial_document_type
-from . import postproduction_financial_document_category
-from . import postproduction_financial_document
-from . import postproduction_financial_document_line
-from . import postproduction_financial_document_line_year
-from . import project_project_financial_document
 from . import account_move
 from . import postproduction_turnover_note
 from . import postproduction_billing_key

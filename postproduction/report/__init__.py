@@ -1,4 +1,3 @@
-from . import postproduction_budget_monitoring
 from . import postproduction_turnover
 from . import postproduction_turnover_read
 from . import postproduction_turnover_xlsx

@@ -1,6 +1,5 @@
 from . import postproduction_delivery_renew_wizard
 from . import postproduction_schedule_split_wizard
-from . import postproduction_financial_document_date_wizard
 from . import postproduction_generate_wizard
 from . import postproduction_invoice_unlock_wizard
 from . import postproduction_invoice_correction_wizard

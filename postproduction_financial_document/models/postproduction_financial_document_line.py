@@ -4,8 +4,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import formatLang
 
+from odoo.addons.postproduction.calc.periods import fiscal_year_of
+
 from ..calc import breakdown
-from ..calc.periods import fiscal_year_of
 from .postproduction_financial_document_type import (
     BREAKDOWN_METHODS,
     BREAKDOWN_REPRESENTATIONS,

@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..calc.periods import month_end
+from odoo.addons.postproduction.calc.periods import month_end
 
 DOCUMENT = "postproduction.financial.document"
 
@@ -93,7 +93,7 @@ class FinancialDocumentCase(TransactionCase):
         cls.user_status = new_test_user(
             cls.env,
             "fd_status",
-            groups="base.group_user,postproduction.group_postproduction_financial_status_manager",
+            groups="base.group_user,postproduction_financial_document.group_postproduction_financial_status_manager",
         )
         cls.user_employee = new_test_user(cls.env, "fd_employee", groups="base.group_user")
 

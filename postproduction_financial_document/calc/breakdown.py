@@ -9,8 +9,13 @@ total, the remainder of the rounding going on the last year.
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from .periods import days_between, fiscal_year_of, working_days_between, year_periods
-from .split import SplitError, split_by_weights
+from odoo.addons.postproduction.calc.periods import (
+    days_between,
+    fiscal_year_of,
+    working_days_between,
+    year_periods,
+)
+from odoo.addons.postproduction.calc.split import SplitError, split_by_weights
 
 MANUAL = "manual"
 WORKING_DAYS = "linear_working_days"

@@ -1,15 +1,16 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.postproduction.calc.periods import month_end
+
 from ..calc import breakdown
-from ..calc.periods import month_end
 from .postproduction_financial_document_type import (
     BREAKDOWN_REPRESENTATIONS,
     CODE_PATTERN,
     normalize_code,
 )
 
-STATUS_GROUP = "postproduction.group_postproduction_financial_status_manager"
+STATUS_GROUP = "postproduction_financial_document.group_postproduction_financial_status_manager"
 
 
 class PostproductionFinancialDocument(models.Model):
@@ -404,7 +405,7 @@ class PostproductionFinancialDocument(models.Model):
     def action_open_date_wizard(self):
         """Open the wizard changing the date of these documents."""
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "postproduction.action_postproduction_financial_document_date_wizard"
+            "postproduction_financial_document.action_postproduction_financial_document_date_wizard"
         )
         action["context"] = {"active_model": self._name, "active_ids": self.ids}
         return action

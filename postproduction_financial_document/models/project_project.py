@@ -25,7 +25,7 @@ class ProjectProject(models.Model):
         """The financial documents of this project, new ones created on it."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "postproduction.action_postproduction_financial_document"
+            "postproduction_financial_document.action_postproduction_financial_document"
         )
         action["domain"] = [("project_id", "=", self.id)]
         action["context"] = {"default_project_id": self.id}
@@ -35,7 +35,7 @@ class ProjectProject(models.Model):
         """The budget monitoring of this project."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "postproduction.action_postproduction_budget_monitoring"
+            "postproduction_financial_document.action_postproduction_budget_monitoring"
         )
         action["domain"] = [("project_id", "=", self.id)]
         return action

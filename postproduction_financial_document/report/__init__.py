@@ -1,0 +1,1 @@
+from . import postproduction_budget_monitoring

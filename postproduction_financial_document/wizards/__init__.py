@@ -1,0 +1,1 @@
+from . import postproduction_financial_document_date_wizard
