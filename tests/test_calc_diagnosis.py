@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from odoo.addons.postproduction.calc import diagnosis, turnover_key
+from odoo.addons.postproduction.calc import diagnosis, statuses, turnover_key
 from odoo.addons.postproduction.calc.diagnosis import diagnose, make_facts
 
 
@@ -204,7 +204,26 @@ def test_every_packed_key_is_above_the_ids_rows_are_given():
 def test_every_status_has_its_icon_and_the_sql_gives_it():
     assert set(diagnosis.STATUS_ICONS) == set(diagnosis.STATUSES)
     assert all(icon.startswith("fa-") for icon in diagnosis.STATUS_ICONS.values())
-    template, params = diagnosis.sql_icon_case("f.status")
+    template, params = diagnosis.sql_status_case("f.status", "icon")
     assert template.startswith("CASE (f.status) WHEN %s THEN %s")
     assert template.count("%s") == len(params) == 2 * len(diagnosis.STATUSES)
     assert dict(zip(params[::2], params[1::2], strict=True)) == diagnosis.STATUS_ICONS
+
+
+def test_the_status_table_describes_every_status_of_the_decision_table():
+    assert [status.code for status in statuses.STATUSES] == [
+        "to_invoice", "invoiced", "nothing_to_invoice", "no_order", "multiple_orders",
+        "partial_correlation", "no_schedule", "timesheets_pending",
+    ]  # fmt: skip
+    assert set(statuses.STATUS) == set(diagnosis.STATUSES)
+    for status in statuses.STATUSES:
+        assert status.label and status.explanation, status.code
+        assert status.decoration in {"info", "success", "muted", "warning", "danger"}
+        assert status.reason is None or status.reason in statuses.REASON, status.code
+    _template, params = diagnosis.sql_status_case("f.status", "decoration")
+    assert dict(zip(params[::2], params[1::2], strict=True))["invoiced"] == "success"
+
+
+def test_a_rule_for_a_status_the_table_does_not_know_is_refused():
+    with pytest.raises(ValueError, match="Unknown status"):
+        diagnosis.Rule("paid")

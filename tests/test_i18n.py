@@ -21,7 +21,7 @@ def addon(request):
 
 
 def translated_literals(module):
-    """The string literals passed to ``_()`` / ``env._()`` in the addon's Python code."""
+    """The string literals passed to ``_()``, ``env._()`` or ``_lt()`` in the addon's code."""
     for path in module.rglob("*.py"):
         if "tests" in path.parts:
             continue
@@ -31,7 +31,8 @@ def translated_literals(module):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
             first = node.args[0]
-            if name == "_" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
+            if name in ("_", "_lt") and literal:
                 yield path.relative_to(module), first.value
 
 

@@ -34,6 +34,8 @@ This module imports nothing from Odoo.
 import re
 from dataclasses import dataclass
 
+from .statuses import STATUS
+
 #: Amounts closer than this are equal (half a cent).
 HALF_CENT = 0.005
 
@@ -86,12 +88,14 @@ class Condition:
 
 @dataclass(frozen=True)
 class Rule:
-    """A status, the conditions (all required) that give it, and its icon (Font Awesome
-    and colour classes, in the list and the legend)."""
+    """A status (of :mod:`.statuses`) and the conditions, all required, that give it."""
 
     status: str
     conditions: tuple = ()
-    icon: str = ""
+
+    def __post_init__(self):
+        if self.status not in STATUS:
+            raise ValueError(f"Unknown status {self.status!r}")
 
     def holds(self, facts):
         return all(condition.holds(facts) for condition in self.conditions)
@@ -99,21 +103,18 @@ class Rule:
 
 #: The decision table, in order of precedence (see the module's docstring).
 RULES = (
-    Rule("no_order", (Condition("no_order_count", ">", 0),), "fa-chain-broken text-danger"),
+    Rule("no_order", (Condition("no_order_count", ">", 0),)),
     Rule(
         "multiple_orders",
         (Condition("multiple_orders_count", ">", 0),),
-        "fa-code-fork text-danger",
     ),
     Rule(
         "partial_correlation",
         (Condition("partial_correlation", "=", True),),
-        "fa-puzzle-piece text-danger",
     ),
     Rule(
         "no_schedule",
         (Condition("mode", "=", "schedule"), Condition("schedule_count", "=", 0)),
-        "fa-calendar-times-o text-warning",
     ),
     Rule(
         "timesheets_pending",
@@ -122,7 +123,6 @@ RULES = (
             Condition("pending_count", ">", 0),
             Condition("mode", "!=", "schedule"),
         ),
-        "fa-hourglass-half text-warning",
     ),
     Rule(
         "invoiced",
@@ -131,7 +131,6 @@ RULES = (
             Condition("abs_delta", "<", HALF_CENT),
             Condition("abs_open_advance", "<", HALF_CENT),
         ),
-        "fa-check-circle text-success",
     ),
     Rule(
         "nothing_to_invoice",
@@ -139,15 +138,14 @@ RULES = (
             Condition("abs_production", "<", HALF_CENT),
             Condition("abs_open_advance", "<", HALF_CENT),
         ),
-        "fa-circle-o text-muted",
     ),
-    Rule("to_invoice", icon="fa-arrow-circle-right text-primary"),
+    Rule("to_invoice"),
 )
 
 #: The statuses, in order of precedence.
 STATUSES = tuple(rule.status for rule in RULES)
-#: The icon of each status.
-STATUS_ICONS = {rule.status: rule.icon for rule in RULES}
+#: The icon of each status (from the status table).
+STATUS_ICONS = {status: STATUS[status].icon for status in STATUSES}
 
 
 def make_facts(production=0.0, invoiced=0.0, written_off=0.0, **facts):
@@ -178,13 +176,14 @@ def diagnose(facts):
     raise AssertionError("The last rule always holds")  # pragma: no cover
 
 
-def sql_icon_case(status_sql):
-    """``CASE`` giving the icon of the status ``status_sql`` (an SQL expression).
+def sql_status_case(status_sql, attribute):
+    """``CASE`` giving the ``attribute`` (``icon``, ``decoration``) of the status
+    ``status_sql`` (an SQL expression), from the status table.
 
     Returns ``(template, params)`` as :func:`sql_case` does.
     """
     whens = " ".join("WHEN %s THEN %s" for _rule in RULES)
-    params = [value for rule in RULES for value in (rule.status, rule.icon)]
+    params = [value for s in STATUSES for value in (s, getattr(STATUS[s], attribute))]
     return f"CASE ({status_sql}) {whens} END", params
 
 

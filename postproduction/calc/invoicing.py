@@ -8,6 +8,7 @@ from Odoo.
 
 from dataclasses import dataclass, field
 
+from . import statuses
 from .periods import add_months, month_start
 
 
@@ -33,36 +34,13 @@ class InvoicePlan:
 
 #: The reason code of a dashboard status that holds its row back; other statuses
 #: (``to_invoice``) let it through.
-BLOCKING_STATUSES = {
-    "invoiced": "already_invoiced",
-    "nothing_to_invoice": "nothing_to_invoice",
-    "no_order": "no_order",
-    "multiple_orders": "multiple_orders",
-    "partial_correlation": "partial_correlation",
-    "no_schedule": "no_schedule",
-    "timesheets_pending": "timesheets_pending",
-}
+BLOCKING_STATUSES = {s.code: s.reason for s in statuses.STATUSES if s.reason}
 
-#: Statuses that hold back every row of the same order (its other projects too): the
-#: order is invoiced as a whole, never in pieces.
-ORDER_BLOCKING_STATUSES = frozenset({"partial_correlation", "timesheets_pending"})
+#: Statuses that hold back every row of the same order (its other projects too).
+ORDER_BLOCKING_STATUSES = frozenset(s.code for s in statuses.STATUSES if s.holds_order)
 
 #: Every reason a line may be reported with (``failed`` lines carry their error).
-REASONS = (
-    "already_invoiced",
-    "no_order",
-    "multiple_orders",
-    "partial_correlation",
-    "no_schedule",
-    "timesheets_pending",
-    "nothing_to_invoice",
-    "locked",
-    "blocked_order",
-    "error",
-    "not_in_advance",
-    "already_advanced",
-    "nothing_forecast",
-)
+REASONS = tuple(reason.code for reason in statuses.REASONS)
 
 #: The modes of a run: the invoice of a month's production, or its forecast in advance.
 MODES = ("final", "advance")

@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, format_date, frozendict, split_every
 
-from ..calc import invoicing, periods, turnover_key
+from ..calc import invoicing, periods, statuses, turnover_key
 
 _logger = logging.getLogger(__name__)
 
@@ -785,58 +785,14 @@ class PostproductionInvoiceRun(models.Model):
 
     def _reason_text(self, code, blocking=None):
         """The sentence that tells the accountant why a line was not invoiced."""
-        texts = {
-            "already_invoiced": self.env._(
-                "Already invoiced: invoices already bill what this month produced."
-            ),
-            "no_order": self.env._(
-                "No order: some activity of the month belongs to a delivery correlated with "
-                "no order. Correlate the customer's order with the delivery."
-            ),
-            "multiple_orders": self.env._(
-                "Several orders on one delivery: keep one order on the delivery so that one "
-                "order invoices its activity."
-            ),
-            "partial_correlation": self.env._(
-                "Partly correlated project: some deliveries of the project have no order (or "
-                "several); correlate each with one order so the project is not invoiced in "
-                "pieces."
-            ),
-            "no_schedule": self.env._(
-                "No schedule this month: the order is invoiced from its schedule and no "
-                "instalment is due this month."
-            ),
-            "timesheets_pending": self.env._(
-                "Timesheets awaiting validation: validate the month's timesheets (or have "
-                "the refused ones corrected) before invoicing."
-            ),
-            "nothing_to_invoice": self.env._(
-                "Nothing to invoice: the month produced nothing valued that is not invoiced yet."
-            ),
-            "locked": self.env._(
-                "Locked by another run: another user or the scheduled action is invoicing "
-                "this order right now. Run the generation again when it is done."
-            ),
-            "not_in_advance": self.env._(
-                "Not invoiced in advance: tick Invoice in advance on the order to invoice its "
-                "forecast before the month ends."
-            ),
-            "already_advanced": self.env._(
-                "Already advanced: a down payment already invoices this month's forecast; "
-                "cancel it first to advance the month again."
-            ),
-            "nothing_forecast": self.env._(
-                "Nothing forecast: the order has no confirmed delivery with a daily rate on "
-                "working days of the month, and no instalment to invoice in the month."
-            ),
-        }
         if code == "blocked_order":
+            reason = invoicing.reason_of_status(blocking.status)
             return self.env._(
-                "Held back with project %(project)s of the same order: %(reason)s",
+                statuses.REASON[code].text,
                 project=blocking.project_id.display_name,
-                reason=texts[invoicing.reason_of_status(blocking.status)],
+                reason=self._reason_text(reason),
             )
-        return texts[code]
+        return self.env._(statuses.REASON[code].text)
 
     # ------------------------------------------------------------------ buttons
     def action_open_result(self):

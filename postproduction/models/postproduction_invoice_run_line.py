@@ -1,22 +1,9 @@
 from odoo import fields, models
 
+from ..calc import statuses
 from .postproduction_invoice_run import RESULTS
 
-REASON_CODES = [
-    ("already_invoiced", "Already invoiced"),
-    ("no_order", "No order"),
-    ("multiple_orders", "Several orders on one delivery"),
-    ("partial_correlation", "Partly correlated project"),
-    ("no_schedule", "No schedule this month"),
-    ("timesheets_pending", "Timesheets awaiting validation"),
-    ("nothing_to_invoice", "Nothing to invoice"),
-    ("locked", "Locked by another run"),
-    ("blocked_order", "Held back with the order's other project"),
-    ("error", "Error"),
-    ("not_in_advance", "Not invoiced in advance"),
-    ("already_advanced", "Already advanced"),
-    ("nothing_forecast", "Nothing forecast"),
-]
+REASON_CODES = [(reason.code, reason.label) for reason in statuses.REASONS]
 
 
 class PostproductionInvoiceRunLine(models.Model):

@@ -4,24 +4,12 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
-from ..calc import diagnosis, turnover_key
+from ..calc import diagnosis, statuses, turnover_key
 from . import postproduction_turnover_sql as turnover_sql
 
 _logger = logging.getLogger(__name__)
 
-STATUS_SELECTION = [
-    ("to_invoice", "To invoice"),
-    ("invoiced", "Invoiced"),
-    ("nothing_to_invoice", "Nothing to invoice"),
-    ("no_order", "No order"),
-    ("multiple_orders", "Several orders"),
-    ("partial_correlation", "Partly correlated"),
-    ("no_schedule", "No instalment"),
-    ("timesheets_pending", "Timesheets to validate"),
-]
-
-#: The icon of each status, in the list and in the legend.
-STATUS_ICONS = diagnosis.STATUS_ICONS
+STATUS_SELECTION = [(status.code, status.label) for status in statuses.STATUSES]
 
 #: Indexes that let the month asked for reach the scans (same expressions as the views):
 #: the timesheets of a project's month (a row's button, the groups a delivery boundary
@@ -210,6 +198,7 @@ class PostproductionTurnover(models.Model):
     )
     status = fields.Selection(STATUS_SELECTION, readonly=True)
     status_icon = fields.Char(readonly=True, help="The status's icon and colour classes.")
+    status_decoration = fields.Char(readonly=True, help="The colour of the status's badge.")
     note = fields.Text(help="Kept on the dashboard only, never printed on an invoice.")
     # the facts of the diagnosis (calc.diagnosis)
     no_order_count = fields.Integer(string="Lines without order", readonly=True)
@@ -410,46 +399,7 @@ class PostproductionTurnover(models.Model):
     @api.model
     def _status_explanations(self):
         """What each status means and how to fix it, for the legend and the rows."""
-        return {
-            "no_order": self.env._(
-                "Some activity of the month belongs to a delivery correlated with no order "
-                "(or to no delivery and no order line). Fix: add the customer's order to the "
-                "delivery's correlated orders; the activity then moves to that order's row."
-            ),
-            "multiple_orders": self.env._(
-                "A delivery is correlated with several orders, so no single order can invoice "
-                "its activity. Fix: keep one order on the delivery; renew the delivery when "
-                "the order changes during its period."
-            ),
-            "partial_correlation": self.env._(
-                "This month the project has deliveries with one order and deliveries without "
-                "one (or with several); none of its rows is invoiced in pieces. Fix: "
-                "correlate every delivery of the project with exactly one order."
-            ),
-            "no_schedule": self.env._(
-                "A schedule order is invoiced from its instalments and none is dated this "
-                "month. Fix: add an instalment to the order's schedule (Split an amount into "
-                "instalments), or leave the row if nothing is due this month."
-            ),
-            "timesheets_pending": self.env._(
-                "Timesheets of the month are draft, submitted or refused while the company "
-                "invoices validated timesheets only: they are counted, not valued. Fix: "
-                "have them validated (Timesheets button), or corrected and submitted again "
-                "when refused."
-            ),
-            "invoiced": self.env._(
-                "Invoices (draft or posted, net of credit notes) bill what the month "
-                "produced, to the cent. Nothing to do."
-            ),
-            "nothing_to_invoice": self.env._(
-                "The month produced nothing to value: no valued timesheet, expense, purchase "
-                "or instalment. Nothing to do; check the timesheets if days were expected."
-            ),
-            "to_invoice": self.env._(
-                "Production is valued and ready: invoice the month. The delta in red is what "
-                "remains to invoice (negative: invoiced in excess, issue a credit note)."
-            ),
-        }
+        return {status.code: self.env._(status.explanation) for status in statuses.STATUSES}
 
     def _diagnosis_facts(self):
         """The facts of ``calc.diagnosis`` for this row, as the view computed them."""

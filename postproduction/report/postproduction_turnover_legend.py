@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 
-from ..calc import diagnosis
-from .postproduction_turnover import STATUS_ICONS
+from ..calc import diagnosis, statuses
 
 
 class PostproductionTurnoverLegend(models.TransientModel):
@@ -19,7 +18,7 @@ class PostproductionTurnoverLegend(models.TransientModel):
         labels = dict(turnover._fields["status"]._description_selection(self.env))
         explanations = turnover._status_explanations()
         rows = [
-            (labels[status], explanations[status], STATUS_ICONS[status])
+            (labels[status], explanations[status], statuses.STATUS[status].icon)
             for status in diagnosis.STATUSES
         ]
         return self.env["ir.qweb"]._render(

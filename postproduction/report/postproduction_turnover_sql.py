@@ -712,7 +712,8 @@ _DELTA = "{alias}.production_turnover - {alias}.invoiced_turnover - {alias}.writ
 def turnover_query():
     """The body of the model's view (an ``SQL`` object)."""
     status_case, status_params = diagnosis.sql_case("f")
-    icon_case, icon_params = diagnosis.sql_icon_case(status_case)
+    icon_case, icon_params = diagnosis.sql_status_case(status_case, "icon")
+    decoration_case, decoration_params = diagnosis.sql_status_case(status_case, "decoration")
     return SQL(
         """
         SELECT COALESCE(k.id, %(row_id)s) AS id,
@@ -728,6 +729,7 @@ def turnover_query():
                f.production_turnover - f.advanced_turnover AS regularisation,
                (%(status)s)::varchar AS status,
                (%(status_icon)s)::varchar AS status_icon,
+               (%(status_decoration)s)::varchar AS status_decoration,
                n.note,
                f.no_order_count, f.multiple_orders_count, f.partial_correlation,
                f.schedule_count, f.invoice_line_count, f.pending_count, f.validated_only,
@@ -752,6 +754,7 @@ def turnover_query():
         facts_delta=SQL(_DELTA.format(alias="facts")),
         status=SQL(status_case, *status_params),
         status_icon=SQL(icon_case, *status_params, *icon_params),
+        status_decoration=SQL(decoration_case, *status_params, *decoration_params),
         facts=SQL(FACTS_QUERY),
     )
 

@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import format_date, mute_logger
 
-from ..calc import diagnosis, periods, turnover_key
+from ..calc import diagnosis, periods, statuses, turnover_key
 from ..report.postproduction_turnover import PostproductionTurnover
 from ..report.postproduction_turnover_sql import MONTH_FUNCTION
 from .common import FEB, JAN, PostproductionCase, TurnoverCase
@@ -504,6 +504,18 @@ class TestTurnoverButtons(TurnoverCase):
         for explanation in explanations.values():
             self.assertIn(escape(explanation), legend.legend)
         self.assertIn("Timesheets to validate", legend.legend)
+
+    def test_rows_show_their_status_icon_and_colour_from_the_status_table(self):
+        rows = self.rows()
+        self.assertGreater(len(set(rows.mapped("status"))), 1)
+        for row in rows:
+            status = statuses.STATUS[row.status]
+            self.assertEqual(
+                (row.status_icon, row.status_decoration), (status.icon, status.decoration)
+            )
+        explanations = self.env["postproduction.turnover"].with_context(lang="fr_FR")
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.assertIn("Rien à faire", explanations._status_explanations()["invoiced"])
 
 
 class TestTurnoverAccess(TurnoverCase):
