@@ -237,20 +237,12 @@ class PostproductionTurnover(models.Model):
         cr = self.env.cr
         tools.drop_view_if_exists(cr, self._table)
         tools.drop_view_if_exists(cr, turnover_sql.DELIVERY_VIEW)  # of earlier versions
-        views = (
-            (turnover_sql.LINE_VIEW, SQL(turnover_sql.LINE_QUERY)),
-            (turnover_sql.ACTIVITY_VIEW, SQL(turnover_sql.ACTIVITY_QUERY)),
-            (self._table, turnover_sql.turnover_query()),
-        )
         self._drop_month_function()
-        for view, _body in reversed(views):
+        for view, _body in reversed(turnover_sql.view_bodies(self._table)):
             tools.drop_view_if_exists(cr, view)
-        for statement in turnover_sql.timesheet_month_ddl(self._timesheet_month_outdated()):
-            cr.execute(SQL(statement))
-        cr.execute(SQL(turnover_sql.ROW_TABLE_DDL))
-        for view, body in views:
-            cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(view), body))
-        cr.execute(SQL(turnover_sql.month_function_ddl(self._table)))
+        outdated = self._timesheet_month_outdated()
+        for statement in turnover_sql.create_statements(self._table, outdated):
+            cr.execute(statement)
         self._create_indexes()
         self._check_id_range()
         self._give_ids_to_every_row()

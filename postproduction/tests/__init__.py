@@ -12,3 +12,4 @@ from . import test_invoice_add_lines
 from . import test_live_company
 from . import test_context_rights
 from . import test_rpc
+from . import test_turnover_sql
