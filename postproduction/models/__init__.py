@@ -10,6 +10,8 @@ from . import account_analytic_line
 from . import account_move_line
 from . import postproduction_demo
 from . import account_move
+from . import account_move_add_lines
+from . import account_move_correction
 from . import postproduction_turnover_note
 from . import postproduction_billing_key
 from . import postproduction_invoice_run

@@ -51,6 +51,16 @@ class AccountMove(models.Model):
         ),
     ]
 
+    # ------------------------------------------------------------------ status
+    postproduction_status = fields.Selection(
+        POSTPRODUCTION_STATUSES,
+        string="PostProduction status",
+        compute="_compute_postproduction_status",
+        store=True,
+        help="Where a PostProduction invoice (one with a pro-forma number) stands: pro-forma "
+        "(draft) or final (posted), sent to the customer or not.",
+    )
+
     @api.depends("proforma_number")
     def _compute_display_name(self):
         result = super()._compute_display_name()
@@ -137,16 +147,6 @@ class AccountMove(models.Model):
         (Default Terms & Conditions), and terms written."""
         enabled = self.env["ir.config_parameter"].sudo().get_param("account.use_invoice_terms")
         return bool(enabled) and not is_html_empty(company.invoice_terms)
-
-    # ------------------------------------------------------------------ status
-    postproduction_status = fields.Selection(
-        POSTPRODUCTION_STATUSES,
-        string="PostProduction status",
-        compute="_compute_postproduction_status",
-        store=True,
-        help="Where a PostProduction invoice (one with a pro-forma number) stands: pro-forma "
-        "(draft) or final (posted), sent to the customer or not.",
-    )
 
     @api.depends("proforma_number", "state", "is_move_sent", "move_type")
     def _compute_postproduction_status(self):
@@ -474,30 +474,6 @@ class AccountMove(models.Model):
                     )
                 )
 
-    def _postproduction_credited_quantities(self):
-        """{invoice line: quantity} that this invoice's credit notes (not cancelled) already
-        credit, in each line's unit. A credit note line is matched to the invoice line it
-        copies: same order lines, product and unit price."""
-        self.ensure_one()
-        credited = defaultdict(float)
-        lines = self.invoice_line_ids.filtered(lambda aml: aml.display_type == "product")
-        refunds = self.reversal_move_ids.filtered(lambda m: m.state != "cancel")
-        for refund_line in refunds.invoice_line_ids.filtered(
-            lambda aml: aml.display_type == "product"
-        ):
-            source = lines.filtered(
-                lambda aml, r=refund_line: (
-                    aml.sale_line_ids == r.sale_line_ids
-                    and aml.product_id == r.product_id
-                    and aml.currency_id.compare_amounts(aml.price_unit, r.price_unit) == 0
-                )
-            )[:1]
-            if source:
-                credited[source] += refund_line.product_uom_id._compute_quantity(
-                    refund_line.quantity, source.product_uom_id, round=False
-                )
-        return credited
-
     def _postproduction_restore_returned_instalments(self):
         instalments = (
             self.env["postproduction.schedule"].sudo().search([("credit_move_id", "in", self.ids)])
@@ -522,25 +498,9 @@ class AccountMove(models.Model):
                 }
             )
 
-    def _postproduction_is_correctable(self):
-        """A posted customer invoice of PostProduction (generated, or of a billed month)."""
-        self.ensure_one()
-        return (
-            self.move_type == "out_invoice"
-            and self.state == "posted"
-            and bool(self.proforma_number or self.postproduction_period)
-        )
-
     def action_postproduction_correct(self):
         self.ensure_one()
-        if not self._postproduction_is_correctable():
-            raise UserError(
-                self.env._(
-                    "Only a posted customer invoice of PostProduction can be corrected; "
-                    "%(invoice)s is not one.",
-                    invoice=self.display_name,
-                )
-            )
+        self._postproduction_check_correctable()
         return {
             "name": self.env._("Corrective invoice"),
             "type": "ir.actions.act_window",

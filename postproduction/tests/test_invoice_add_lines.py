@@ -450,3 +450,52 @@ class TestAddLinesAccess(AddLinesCase):
             ).action_add_lines()
         self.assertEqual(self.invoice.invoice_line_ids, lines)
         self.assertFalse(self.setup_line.qty_invoiced)
+
+
+class TestAddLinesFromCode(AddLinesCase):
+    """``account.move._postproduction_add_order_lines``: the rules without the wizard, as
+    a script or a server action calls them."""
+
+    def test_everything_left_is_added_without_quantities(self):
+        added = self.invoice.with_user(self.user_accountant)._postproduction_add_order_lines(
+            self.order
+        )
+        self.assertEqual(added.filtered("sale_line_ids"), self.added_lines())
+        self.assertEqual(added.mapped("display_type"), ["line_section", "product", "product"])
+        self.assertAlmostEqual(self.invoice.amount_untaxed, 2850.0)
+        self.assertEqual(self.invoice.timesheet_ids, self.january)
+
+    def test_given_quantities_add_up_and_the_rest_stays_to_invoice(self):
+        self.invoice._postproduction_add_order_lines(
+            self.order, [(self.day_line, 1.0), (self.day_line, 0.5)]
+        )
+        self.assertEqual(self.invoice_line(self.day_line).quantity, 1.5)
+        self.assertFalse(self.invoice_line(self.setup_line))
+        self.assertEqual(self.setup_line.qty_to_invoice, 2.0)
+
+    def test_bad_quantities_are_refused_and_nothing_is_added(self):
+        lines = self.invoice.invoice_line_ids
+        for quantities, message in (
+            ({self.day_line: 3.0}, "remain to invoice"),
+            ({self.day_line: 0.0}, "must be positive"),
+            ({}, "Keep at least one line"),
+        ):
+            with self.subTest(message), self.assertRaisesRegex(UserError, message):
+                self.invoice._postproduction_add_order_lines(self.order, quantities)
+        self.assertEqual(self.invoice.invoice_line_ids, lines)
+
+    def test_a_line_of_another_order_is_refused(self):
+        other = self.order.copy()
+        other.action_confirm()
+        with self.assertRaisesRegex(UserError, "is not a line of order"):
+            self.invoice._postproduction_add_order_lines(
+                self.order, {other.order_line.filtered("product_id")[:1]: 1.0}
+            )
+
+    def test_a_user_without_invoicing_rights_is_refused_whatever_the_context(self):
+        invoice = self.invoice.with_user(self.user_employee).with_context(
+            default_move_type="out_invoice", active_test=False
+        )
+        with self.assertRaises(AccessError):
+            invoice._postproduction_add_order_lines(self.order)
+        self.assertFalse(self.added_lines())

@@ -505,3 +505,56 @@ class TestCorrectionOfInstalments(CorrectionCase):
         row = self.row()
         self.assertAlmostEqual(row.written_off_turnover, 2000.0)
         self.assertAlmostEqual(row.delta, 0.0)
+
+
+class TestCorrectionFromCode(CorrectionCase):
+    """``account.move._postproduction_correct``: the rules without the wizard, as a script
+    or a server action calls them."""
+
+    def test_a_script_corrects_eight_hours_to_six(self):
+        self.log((5, 4.0), (6, 4.0))
+        invoice = self.invoice_october()
+        [line] = invoice.invoice_line_ids
+        refund = invoice.with_user(self.user_billing)._postproduction_correct(
+            {line: {"quantity": 6.0}}, "Two hours were an internal training", date(2026, 11, 10)
+        )
+        self.assertEqual((refund.move_type, refund.state), ("out_refund", "posted"))
+        self.assertEqual(refund.invoice_date, date(2026, 11, 10))
+        self.assertAlmostEqual(refund.amount_untaxed, 200.0)
+        self.assertAlmostEqual(self.hour_line.qty_to_invoice, 2.0)
+        self.assertAlmostEqual(self.billed_hours(invoice), 6.0)
+        self.assertEqual(invoice._postproduction_correctable_quantities(), {line: 6.0})
+
+    def test_chosen_timesheets_are_written_off(self):
+        first, _second = self.log((5, 4.0), (6, 4.0))
+        invoice = self.invoice_october()
+        [line] = invoice.invoice_line_ids
+        refund = invoice._postproduction_correct(
+            {line: {"quantity": 4.0, "write_off": True, "timesheets": first}}, "Not chargeable"
+        )
+        self.assertTrue(refund.invoice_line_ids.postproduction_write_off)
+        self.assertTrue(first.postproduction_written_off)
+        self.assertAlmostEqual(self.hour_line.qty_to_invoice, 0.0)
+
+    def test_a_line_of_another_invoice_is_refused_and_nothing_is_written(self):
+        self.log((5, 8.0))
+        invoice = self.invoice_october()
+        other = invoice.copy()
+        moves = self.env["account.move"].search_count([])
+        with self.assertRaisesRegex(UserError, "bills nothing that can be corrected"):
+            invoice._postproduction_correct({other.invoice_line_ids: {"quantity": 0.0}}, "Wrong")
+        with self.assertRaisesRegex(UserError, "between 0 and the invoiced quantity"):
+            invoice._postproduction_correct({invoice.invoice_line_ids: {"quantity": -1.0}}, "No")
+        self.assertEqual(self.env["account.move"].search_count([]), moves)
+        self.assertEqual(self.billed_hours(invoice), 8.0)
+
+    def test_a_user_without_invoicing_rights_is_refused_whatever_the_context(self):
+        self.log((5, 8.0))
+        invoice = self.invoice_october()
+        [line] = invoice.invoice_line_ids
+        refunds = invoice.reversal_move_ids
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.user_employee).with_context(
+                default_move_type="out_refund"
+            )._postproduction_correct({line: {"quantity": 0.0}}, "No rights")
+        self.assertEqual(invoice.reversal_move_ids, refunds)
