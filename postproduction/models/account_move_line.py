@@ -15,12 +15,6 @@ class AccountMoveLine(models.Model):
         "as written off.",
     )
 
-    def _timesheet_domain_get_invoiced_lines(self, sale_line_delivery):
-        """Link to an invoice only the timesheets it may bill (validated ones, per setting)."""
-        domain = super()._timesheet_domain_get_invoiced_lines(sale_line_delivery)
-        billable = self.env["account.analytic.line"]._postproduction_billable_domain()
-        return [*domain, *billable, ("postproduction_written_off", "=", False)]
-
     # ------------------------------------------------------------------ billing keys
     postproduction_billing_key_id = fields.Many2one(
         "postproduction.billing.key",
@@ -30,6 +24,12 @@ class AccountMoveLine(models.Model):
         index="btree_not_null",
         ondelete="set null",
     )
+
+    def _timesheet_domain_get_invoiced_lines(self, sale_line_delivery):
+        """Link to an invoice only the timesheets it may bill (validated ones, per setting)."""
+        domain = super()._timesheet_domain_get_invoiced_lines(sale_line_delivery)
+        billable = self.env["account.analytic.line"]._postproduction_billable_domain()
+        return [*domain, *billable, ("postproduction_written_off", "=", False)]
 
     def _postproduction_check_credited(self, timesheets):
         """Refuse crediting on this credit note line other timesheets than exactly its

@@ -24,6 +24,54 @@ class ResCompany(models.Model):
         help="Service product invoiced for a resource delivery when the delivery names none.",
     )
 
+    # ------------------------------------------------------------------ invoice generation
+    postproduction_invoicing_day = fields.Integer(
+        string="Monthly invoicing day",
+        help="Day of the month (1-28) from which the scheduled action invoices last month's "
+        "production; empty (0) to invoice it by hand only.",
+    )
+
+    postproduction_auto_invoice = fields.Boolean(
+        string="Automatic invoice generation",
+        help="When set, a daily scheduled action creates the pro-forma invoices of the "
+        "instalments due and, from the monthly invoicing day, of last month's production; "
+        "never for what is due before the start date.",
+    )
+
+    postproduction_auto_invoice_from = fields.Date(
+        string="Automatic generation from",
+        help="Instalments due and months before this date are never invoiced "
+        "automatically, only by hand.",
+    )
+
+    postproduction_preliminary_invoice_day = fields.Integer(
+        string="Preliminary invoice day",
+        help="Day of the month (1-28) from which the month's forecast of the orders invoiced "
+        "in advance can be invoiced as a down payment; empty (0): no advance invoicing.",
+    )
+
+    _sql_constraints = [
+        (
+            "postproduction_preliminary_invoice_day_range",
+            "CHECK(postproduction_preliminary_invoice_day IS NULL OR "
+            "postproduction_preliminary_invoice_day BETWEEN 0 AND 28)",
+            "The preliminary invoice day is a day from 1 to 28 (0 or empty: off).",
+        ),
+        (
+            "postproduction_invoicing_day_range",
+            "CHECK(postproduction_invoicing_day IS NULL OR "
+            "postproduction_invoicing_day BETWEEN 0 AND 28)",
+            "The monthly invoicing day is a day from 1 to 28 (0 or empty: off).",
+        ),
+    ]
+
+    # ------------------------------------------------------------------ invoice documents
+    postproduction_taxes_required = fields.Boolean(
+        string="Taxes required on invoice lines",
+        help="When set, a customer invoice or credit note with a product line without "
+        "taxes cannot be posted.",
+    )
+
     def _postproduction_day_product(self):
         """The company's day product, or the one PostProduction installs."""
         self.ensure_one()
@@ -52,46 +100,6 @@ class ResCompany(models.Model):
             tz.localize(datetime.combine(date_end, time.max)),
         )[False]
         return {interval[0].date() for interval in intervals}
-
-    # ------------------------------------------------------------------ invoice generation
-    postproduction_invoicing_day = fields.Integer(
-        string="Monthly invoicing day",
-        help="Day of the month (1-28) from which the scheduled action invoices last month's "
-        "production; empty (0) to invoice it by hand only.",
-    )
-
-    postproduction_auto_invoice = fields.Boolean(
-        string="Automatic invoice generation",
-        help="When set, a daily scheduled action creates the pro-forma invoices of the "
-        "instalments due and, from the monthly invoicing day, of last month's production; "
-        "never for what is due before the start date.",
-    )
-    postproduction_auto_invoice_from = fields.Date(
-        string="Automatic generation from",
-        help="Instalments due and months before this date are never invoiced "
-        "automatically, only by hand.",
-    )
-
-    postproduction_preliminary_invoice_day = fields.Integer(
-        string="Preliminary invoice day",
-        help="Day of the month (1-28) from which the month's forecast of the orders invoiced "
-        "in advance can be invoiced as a down payment; empty (0): no advance invoicing.",
-    )
-
-    _sql_constraints = [
-        (
-            "postproduction_preliminary_invoice_day_range",
-            "CHECK(postproduction_preliminary_invoice_day IS NULL OR "
-            "postproduction_preliminary_invoice_day BETWEEN 0 AND 28)",
-            "The preliminary invoice day is a day from 1 to 28 (0 or empty: off).",
-        ),
-        (
-            "postproduction_invoicing_day_range",
-            "CHECK(postproduction_invoicing_day IS NULL OR "
-            "postproduction_invoicing_day BETWEEN 0 AND 28)",
-            "The monthly invoicing day is a day from 1 to 28 (0 or empty: off).",
-        ),
-    ]
 
     @api.constrains("postproduction_auto_invoice", "postproduction_auto_invoice_from")
     def _check_postproduction_auto_invoice_from(self):
@@ -245,10 +253,3 @@ class ResCompany(models.Model):
         )
         date_range.invalidate_recordset(["number_next"])
         return self.env.cr.fetchone()[0]
-
-    # ------------------------------------------------------------------ invoice documents
-    postproduction_taxes_required = fields.Boolean(
-        string="Taxes required on invoice lines",
-        help="When set, a customer invoice or credit note with a product line without "
-        "taxes cannot be posted.",
-    )

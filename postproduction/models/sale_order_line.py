@@ -11,15 +11,6 @@ class SaleOrderLine(models.Model):
         "postproduction.delivery", "sale_line_id", string="Deliveries"
     )
 
-    @api.depends("analytic_line_ids.approval_state")
-    def _compute_qty_delivered(self):
-        return super()._compute_qty_delivered()
-
-    def _timesheet_compute_delivered_quantity_domain(self):
-        """Count only validated timesheets in the companies that ask for it."""
-        domain = super()._timesheet_compute_delivered_quantity_domain()
-        return domain + self.env["account.analytic.line"]._postproduction_billable_domain()
-
     # ------------------------------------------------------------------ written off
     postproduction_qty_written_off = fields.Float(
         string="Written off",
@@ -29,11 +20,30 @@ class SaleOrderLine(models.Model):
         help="Quantity a corrective invoice credited as non-chargeable: it is no longer "
         "to invoice.",
     )
+
     postproduction_amount_written_off = fields.Monetary(
         string="Untaxed amount written off",
         compute="_compute_postproduction_written_off",
         store=True,
     )
+
+    # ------------------------------------------------------------------ invoice generation
+    postproduction_advance_period = fields.Date(
+        string="Advance of month",
+        copy=False,
+        readonly=True,
+        help="On a down payment line: the month whose forecast it invoices in advance; the "
+        "invoice of that month deducts it.",
+    )
+
+    @api.depends("analytic_line_ids.approval_state")
+    def _compute_qty_delivered(self):
+        return super()._compute_qty_delivered()
+
+    def _timesheet_compute_delivered_quantity_domain(self):
+        """Count only validated timesheets in the companies that ask for it."""
+        domain = super()._timesheet_compute_delivered_quantity_domain()
+        return domain + self.env["account.analytic.line"]._postproduction_billable_domain()
 
     @api.depends(
         "invoice_lines.postproduction_write_off",
@@ -66,15 +76,6 @@ class SaleOrderLine(models.Model):
         for line in self.filtered(lambda sol: sol.state == "sale"):
             line.untaxed_amount_to_invoice -= line.postproduction_amount_written_off
         return result
-
-    # ------------------------------------------------------------------ invoice generation
-    postproduction_advance_period = fields.Date(
-        string="Advance of month",
-        copy=False,
-        readonly=True,
-        help="On a down payment line: the month whose forecast it invoices in advance; the "
-        "invoice of that month deducts it.",
-    )
 
     def _postproduction_unbilled_timesheet_domain(self):
         """Timesheets no invoice bills: never invoiced, invoiced on a cancelled invoice, or
