@@ -755,16 +755,23 @@ class PostproductionInvoiceRun(models.Model):
         code = invoicing.reason_of_status(status_or_code) or status_or_code
         if code == "to_invoice":
             code = "nothing_to_invoice"
-        line = self._prepare_line(row, "skipped")
-        line.update(reason_code=code, reason=self._reason_text(code, **params))
-        return line
+        return self._prepare_line(row, "skipped", code=code, **params)
 
-    def _prepare_line(self, row, result, amount=0.0, move_id=False, currency=None, order=None):
-        order = order or row.order_id
-        currency = currency or order.currency_id or row.currency_id or self.currency_id
-        return {
+    def _prepare_line(self, row, result, amount=0.0, move_id=False, code=None, **params):
+        """The values of a result line: ``row`` (a dashboard row, or none in an advance
+        run), its ``result``, the amount invoiced and, when ``code``, the reason.
+
+        ``params``: ``order``, ``project`` and ``currency`` when they are not the row's
+        (an advance run's line is of an order), the rest for the reason's text.
+        """
+        order = params.pop("order", None) or row.order_id
+        project = params.pop("project", None) or row.project_id
+        currency = (
+            params.pop("currency", None) or order.currency_id or row.currency_id or self.currency_id
+        )
+        values = {
             "run_id": self.id,
-            "project_id": row.project_id.id or False,
+            "project_id": project.id or False,
             "order_id": order.id or False,
             "partner_id": (order.partner_id or row.partner_id).id or False,
             "status": row.status or False,
@@ -778,6 +785,9 @@ class PostproductionInvoiceRun(models.Model):
             if amount and currency != self.currency_id
             else amount,
         }
+        if code:
+            values.update(reason_code=code, reason=self._reason_text(code, **params))
+        return values
 
     def _add_lines(self, values):
         if values:

@@ -166,23 +166,12 @@ class PostproductionInvoiceRun(models.Model):
 
     def _prepare_advance_line(self, order, result, amount=0.0, move=None, code=None):
         """The result line of ``order`` in an advance run (on the order's project)."""
-        project = order.postproduction_delivery_ids.project_id[:1] or order.project_id
-        values = {
-            "run_id": self.id,
-            "project_id": project.id or False,
-            "order_id": order.id,
-            "partner_id": order.partner_id.id,
-            "status": False,
-            "result": result,
-            "move_id": move.id if move else False,
-            "amount": amount,
-            "currency_id": order.currency_id.id,
-            "amount_company": order.currency_id._convert(
-                amount, self.currency_id, self.company_id, self.invoice_date
-            )
-            if amount and order.currency_id != self.currency_id
-            else amount,
-        }
-        if code:
-            values.update(reason_code=code, reason=self._reason_text(code))
-        return values
+        return self._prepare_line(
+            self.env["postproduction.turnover"],
+            result,
+            amount=amount,
+            move_id=move.id if move else False,
+            code=code,
+            order=order,
+            project=order.postproduction_delivery_ids.project_id[:1] or order.project_id,
+        )
