@@ -15,6 +15,9 @@ from . import account_move_correction
 from . import postproduction_turnover_note
 from . import postproduction_billing_key
 from . import postproduction_invoice_run
+from . import postproduction_invoice_run_invoices
+from . import postproduction_invoice_run_results
+from . import postproduction_invoice_run_cron
 from . import postproduction_invoice_run_advance
 from . import postproduction_invoice_run_line
 from . import res_partner

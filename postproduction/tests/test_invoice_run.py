@@ -535,7 +535,9 @@ class TestCron(InvoiceRunCase):
                 "postproduction_auto_invoice_from": JAN,
             }
         )
-        original = PostproductionInvoiceRun._due_work
+        # the registry's class, whichever file of the model defines the method
+        run_class = type(self.env[RUN])
+        original = run_class._due_work
 
         def failing_due_work(run, company, date_ref):
             if company == other:
@@ -544,8 +546,8 @@ class TestCron(InvoiceRunCase):
 
         self.company.postproduction_auto_invoice_from = JAN
         with (
-            patch.object(PostproductionInvoiceRun, "_due_work", failing_due_work),
-            mute_logger("odoo.addons.postproduction.models.postproduction_invoice_run"),
+            patch.object(run_class, "_due_work", failing_due_work),
+            mute_logger("odoo.addons.postproduction.models.postproduction_invoice_run_cron"),
         ):
             runs = self.env[RUN]._generate_due_invoices(date(2026, 2, 28))
         self.assertEqual(runs.company_id, self.company)
