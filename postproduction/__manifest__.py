@@ -13,8 +13,15 @@
     "uninstall_hook": "uninstall_hook",
     # sale_timesheet: order lines delivered from timesheets; sale_expense: re-invoiced
     # expenses; project_purchase: vendor bills on projects; sale_management: the
-    # Sales app's menus and order templates the accountants work in.
-    "depends": ["sale_timesheet", "sale_expense", "project_purchase", "sale_management"],
+    # Sales app's menus and order templates the accountants work in; portal: the page
+    # customers sign their activity statements on.
+    "depends": [
+        "sale_timesheet",
+        "sale_expense",
+        "project_purchase",
+        "sale_management",
+        "portal",
+    ],
     "external_dependencies": {"python": ["num2words", "xlsxwriter"]},
     "data": [
         "security/postproduction_security.xml",
@@ -24,6 +31,7 @@
         "data/product_data.xml",
         "data/ir_cron_data.xml",
         "data/postproduction_invoice_data.xml",
+        "data/mail_template_activity_statement.xml",
         "views/postproduction_project_type_views.xml",
         "views/postproduction_delivery_views.xml",
         "views/postproduction_schedule_views.xml",
@@ -42,6 +50,9 @@
         "wizards/postproduction_invoice_correction_wizard_views.xml",
         "report/report_invoice_document.xml",
         "report/report_activity_statement.xml",
+        "views/postproduction_activity_statement_portal_templates.xml",
+        "report/report_postproduction_statement.xml",
+        "views/postproduction_activity_statement_views.xml",
         "views/account_move_views.xml",
         "views/menus.xml",
     ],
@@ -51,6 +62,9 @@
             "postproduction/static/src/fields/month_field.xml",
             "postproduction/static/src/fields/status_field.js",
             "postproduction/static/src/fields/status_field.xml",
+        ],
+        "web.assets_tests": [
+            "postproduction/static/tests/tours/activity_statement_sign.js",
         ],
     },
     "demo": [

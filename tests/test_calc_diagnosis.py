@@ -87,9 +87,27 @@ def test_statuses_are_listed_in_precedence_order():
         "timesheets_pending",
         "invoiced",
         "nothing_to_invoice",
+        "signoff_contested",
+        "awaiting_signoff",
         "to_invoice",
     )
     assert diagnosis.RULES[-1].conditions == ()
+
+
+def test_a_required_sign_off_holds_a_month_to_invoice_until_signed():
+    required = {"production": 1000.0, "signoff_required": True}
+    assert diagnose(make_facts(**required)) == "awaiting_signoff"
+    for state in ("draft", "sent"):
+        assert diagnose(make_facts(signoff_state=state, **required)) == "awaiting_signoff"
+    assert diagnose(make_facts(signoff_state="contested", **required)) == "signoff_contested"
+    assert diagnose(make_facts(signoff_state="signed", **required)) == "to_invoice"
+    assert diagnose(make_facts(production=1000.0, signoff_state="sent")) == "to_invoice"
+
+
+def test_a_month_billed_or_empty_needs_no_signature():
+    billed = make_facts(production=1000.0, invoiced=1000.0, invoice_line_count=1)
+    assert diagnose({**billed, "signoff_required": True}) == "invoiced"
+    assert diagnose(make_facts(signoff_required=True)) == "nothing_to_invoice"
 
 
 def test_unknown_facts_and_operators_are_refused():
@@ -213,7 +231,8 @@ def test_every_status_has_its_icon_and_the_sql_gives_it():
 def test_the_status_table_describes_every_status_of_the_decision_table():
     assert [status.code for status in statuses.STATUSES] == [
         "to_invoice", "invoiced", "nothing_to_invoice", "no_order", "multiple_orders",
-        "partial_correlation", "no_schedule", "timesheets_pending",
+        "partial_correlation", "no_schedule", "timesheets_pending", "awaiting_signoff",
+        "signoff_contested",
     ]  # fmt: skip
     assert set(statuses.STATUS) == set(diagnosis.STATUSES)
     for status in statuses.STATUSES:

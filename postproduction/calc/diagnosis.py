@@ -26,7 +26,12 @@ Precedence, and why:
    waits to be deducted.
 7. ``nothing_to_invoice``: the month produced nothing to value and no down payment of
    the month waits to be deducted (else the final invoice is a credit note of it).
-8. ``to_invoice``: anything else: the row is ready to be invoiced.
+8. ``signoff_contested``: the order requires the customer's sign-off of the month's
+   activity statement and the customer contested it.
+9. ``awaiting_signoff``: the order requires that sign-off and the statement is not signed
+   (not made, draft or sent). Both come after ``invoiced`` and ``nothing_to_invoice``:
+   a month billed or empty needs no signature.
+10. ``to_invoice``: anything else: the row is ready to be invoiced.
 
 This module imports nothing from Odoo.
 """
@@ -52,6 +57,8 @@ FACTS = {
     "abs_delta": 0.0,
     "abs_production": 0.0,
     "abs_open_advance": 0.0,
+    "signoff_required": False,
+    "signoff_state": "",
 }
 
 _OPERATORS = {
@@ -138,6 +145,14 @@ RULES = (
             Condition("abs_production", "<", HALF_CENT),
             Condition("abs_open_advance", "<", HALF_CENT),
         ),
+    ),
+    Rule(
+        "signoff_contested",
+        (Condition("signoff_required", "=", True), Condition("signoff_state", "=", "contested")),
+    ),
+    Rule(
+        "awaiting_signoff",
+        (Condition("signoff_required", "=", True), Condition("signoff_state", "!=", "signed")),
     ),
     Rule("to_invoice"),
 )

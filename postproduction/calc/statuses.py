@@ -96,6 +96,23 @@ REASONS = (
         _lt("Nothing to invoice: the month produced nothing valued that is not invoiced yet."),
     ),
     Reason(
+        "awaiting_signoff",
+        _lt("Awaiting sign-off"),
+        _lt(
+            "Awaiting sign-off: the order requires the customer's signature of the month's "
+            "activity statement. Send it for sign-off from the dashboard."
+        ),
+    ),
+    Reason(
+        "signoff_contested",
+        _lt("Activity statement contested"),
+        _lt(
+            "Activity statement contested: the customer contested the month's statement. "
+            "Settle it with the customer, then a manager resets the statement and sends it "
+            "again."
+        ),
+    ),
+    Reason(
         "locked",
         _lt("Locked by another run"),
         _lt(
@@ -231,6 +248,31 @@ STATUSES = (
         ),
         reason="timesheets_pending",
         holds_order=True,
+    ),
+    Status(
+        "awaiting_signoff",
+        _lt("Awaiting sign-off"),
+        "fa-pencil-square-o text-warning",
+        "warning",
+        _lt(
+            "The order requires the customer's signature of the month's activity statement "
+            "before its invoice, and the statement is not signed yet. Fix: Send for sign-off "
+            "(the customer signs online from the e-mail's link); the row turns to invoice "
+            "once signed."
+        ),
+        reason="awaiting_signoff",
+    ),
+    Status(
+        "signoff_contested",
+        _lt("Statement contested"),
+        "fa-thumbs-o-down text-danger",
+        "danger",
+        _lt(
+            "The customer contested the month's activity statement (the comment is in the "
+            "statement's chatter, and the salesperson has an activity). Fix: settle it, "
+            "correct the timesheets, then a manager resets the statement and sends it again."
+        ),
+        reason="signoff_contested",
     ),
 )
 

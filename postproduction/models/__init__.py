@@ -22,3 +22,4 @@ from . import postproduction_invoice_run_advance
 from . import postproduction_invoice_run_line
 from . import res_partner
 from . import account_move_send
+from . import postproduction_activity_statement

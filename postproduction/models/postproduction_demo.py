@@ -1,4 +1,8 @@
+import base64
+import io
 from datetime import timedelta
+
+from PIL import Image, ImageDraw
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
@@ -207,3 +211,31 @@ class PostproductionDemo(models.AbstractModel):
             ]
         )
         return refund
+
+    @api.model
+    def _generate_activity_statements(self, signed_order_id, sent_order_id, contested_order_id):
+        """Last month's activity statements of three orders: one signed (its order requires
+        the sign-off, and its invoice then carries the signed statement), one sent and
+        waiting for the customer, one contested. Made before last month is invoiced."""
+        Statement = self.env["postproduction.activity.statement"]
+        Order = self.env["sale.order"]
+        month = add_months(month_start(fields.Date.context_today(self)), -1)
+        signed, sent, contested = (
+            Statement._for_orders(Order.browse(order_id), month)
+            for order_id in (signed_order_id, sent_order_id, contested_order_id)
+        )
+        (signed | sent | contested)._mark_sent()
+        signed._sign("Nora Weber", self._demo_signature("Nora Weber"))
+        contested._contest("Two days of the last week were spent on our internal training.")
+        return signed | sent | contested
+
+    @api.model
+    def _demo_signature(self, name):
+        """A drawn-looking signature of ``name`` (a PNG, base64), for the demo only."""
+        image = Image.new("RGBA", (360, 120), (255, 255, 255, 0))
+        draw = ImageDraw.Draw(image)
+        draw.text((20, 30), name, fill=(20, 30, 90, 255), font_size=40)
+        draw.line([(20, 90), (120, 80), (220, 95), (330, 78)], fill=(20, 30, 90, 255), width=3)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return base64.b64encode(buffer.getvalue())

@@ -65,6 +65,20 @@ class ResCompany(models.Model):
         ),
     ]
 
+    # ------------------------------------------------------------------ sign-off
+    postproduction_signoff_default = fields.Selection(
+        [("none", "None"), ("required", "Required")],
+        string="Activity statement sign-off",
+        default="none",
+        help="The sign-off new orders take: Required makes their monthly invoice wait for "
+        "the customer's signature of the month's activity statement.",
+    )
+    postproduction_signoff_reminder_days = fields.Integer(
+        string="Sign-off reminder (days)",
+        help="Remind the customer of an activity statement sent and not signed after this "
+        "many days, and again every as many days; empty: no reminder.",
+    )
+
     # ------------------------------------------------------------------ invoice documents
     postproduction_taxes_required = fields.Boolean(
         string="Taxes required on invoice lines",

@@ -22,6 +22,12 @@ class ResConfigSettings(models.TransientModel):
     postproduction_preliminary_invoice_day = fields.Integer(
         related="company_id.postproduction_preliminary_invoice_day", readonly=False
     )
+    postproduction_signoff_default = fields.Selection(
+        related="company_id.postproduction_signoff_default", readonly=False
+    )
+    postproduction_signoff_reminder_days = fields.Integer(
+        related="company_id.postproduction_signoff_reminder_days", readonly=False
+    )
     postproduction_taxes_required = fields.Boolean(
         related="company_id.postproduction_taxes_required", readonly=False
     )

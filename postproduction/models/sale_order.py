@@ -43,6 +43,15 @@ class SaleOrder(models.Model):
         "of the deliveries x daily rate, or the month's instalments) can be invoiced as a "
         "down payment; the invoice of the month, after it, deducts it.",
     )
+    postproduction_signoff = fields.Selection(
+        [("none", "None"), ("required", "Required")],
+        string="Activity statement sign-off",
+        default=lambda self: self.env.company.postproduction_signoff_default or "none",
+        required=True,
+        tracking=True,
+        help="Required: the month's invoice waits until the customer signs the month's "
+        "activity statement online (Send for sign-off, on the dashboard).",
+    )
     postproduction_delivery_ids = fields.Many2many(
         "postproduction.delivery",
         "postproduction_delivery_sale_order_rel",

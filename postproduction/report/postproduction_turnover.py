@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
 from ..calc import diagnosis, statuses, turnover_key
+from ..models.postproduction_activity_statement import STATES as STATEMENT_STATES
 from . import postproduction_turnover_sql as turnover_sql
 
 _logger = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class PostproductionTurnover(models.Model):
             "sale_order_ids",
             "state",
         ],
+        "postproduction.activity.statement": ["order_id", "period", "state"],
         "postproduction.schedule": ["amount", "date", "move_id", "order_id"],
         "postproduction.turnover.note": ["company_id", "note", "order_id", "period", "project_id"],
         "product.product": ["product_tmpl_id"],
@@ -128,6 +130,7 @@ class PostproductionTurnover(models.Model):
             "name",
             "partner_id",
             "postproduction_mode",
+            "postproduction_signoff",
             "project_id",
             "state",
         ],
@@ -208,6 +211,8 @@ class PostproductionTurnover(models.Model):
     invoice_line_count = fields.Integer(string="Invoice lines", readonly=True)
     pending_count = fields.Integer(string="Timesheets not validated", readonly=True)
     validated_only = fields.Boolean(string="Validated timesheets only", readonly=True)
+    signoff_required = fields.Boolean(string="Sign-off required", readonly=True)
+    signoff_state = fields.Selection(STATEMENT_STATES, string="Activity statement", readonly=True)
 
     delivery_ids = fields.Many2many(
         "postproduction.delivery", string="Deliveries", compute="_compute_delivery_ids"
@@ -406,6 +411,8 @@ class PostproductionTurnover(models.Model):
             mode=self.mode or "",
             schedule_count=self.schedule_count,
             validated_only=self.validated_only,
+            signoff_required=self.signoff_required,
+            signoff_state=self.signoff_state or "",
             pending_count=self.pending_count,
             invoice_line_count=self.invoice_line_count,
             abs_open_advance=abs(self.open_advance),
@@ -520,6 +527,29 @@ class PostproductionTurnover(models.Model):
         action["domain"] = [("id", "in", self._invoice_move_ids())]
         action["context"] = {"default_move_type": "out_invoice", "create": 0}
         return action
+
+    def action_send_for_signoff(self):
+        """Send the activity statements of these rows' orders and months for the
+        customer's sign-off: made or brought up to date, then Odoo's mail composer."""
+        rows = self.filtered(lambda row: row.order_id and row.mode == "monthly")
+        if not rows:
+            raise UserError(
+                self.env._("Choose rows of monthly orders: only they have an activity statement.")
+            )
+        Statement = self.env["postproduction.activity.statement"]
+        statements = Statement.browse()
+        for period, group in rows.grouped("period").items():
+            statements |= Statement._for_orders(group.order_id, period)
+        signed = statements.filtered(lambda s: s.state in ("signed", "contested"))
+        if signed == statements:
+            raise UserError(
+                self.env._(
+                    "Activity statement %(statement)s is signed or contested already: a "
+                    "manager resets it before it is sent again.",
+                    statement=signed[:1].name,
+                )
+            )
+        return (statements - signed).action_send()
 
     def action_open_detail(self):
         """This row in its form: deliveries, timesheets, turnover split, invoices."""

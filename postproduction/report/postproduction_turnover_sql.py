@@ -224,6 +224,9 @@ FACTS_QUERY = f"""
            a.invoiced_turnover, a.written_off_turnover, a.advanced_turnover, a.open_advance,
            {_production("a")} AS production_turnover,
            COALESCE(c.postproduction_validated_timesheets_only, FALSE) AS validated_only,
+           COALESCE(so.postproduction_signoff = 'required'
+                    AND so.postproduction_mode = 'monthly', FALSE) AS signoff_required,
+           COALESCE(st.state, '')::varchar AS signoff_state,
            COALESCE(df.partial_correlation, FALSE) AS partial_correlation,
            df.delivery_summaries->>({
     _summary_key(
@@ -234,6 +237,8 @@ FACTS_QUERY = f"""
            p.name AS project_name
       FROM ({AGGREGATE_QUERY}) g
       LEFT JOIN sale_order so ON so.id = g.order_id
+      LEFT JOIN postproduction_activity_statement st
+             ON st.order_id = g.order_id AND st.period = g.period
       LEFT JOIN project_project p ON p.id = g.project_id
       LEFT JOIN res_company c ON c.id = COALESCE(so.company_id, g.company_id, p.company_id)
       LEFT JOIN res_currency cur ON cur.id = COALESCE(so.currency_id, c.currency_id)
@@ -273,6 +278,7 @@ def turnover_query():
                n.note,
                f.no_order_count, f.multiple_orders_count, f.partial_correlation,
                f.schedule_count, f.invoice_line_count, f.pending_count, f.validated_only,
+               f.signoff_required, NULLIF(f.signoff_state, '')::varchar AS signoff_state,
                f.delivery_summary, f.order_name, f.partner_name, f.project_name
           FROM (SELECT facts.*,
                        ABS(%(facts_delta)s) AS abs_delta,

@@ -332,6 +332,18 @@ class TestTurnoverRows(TurnoverCase):
 
     def test_every_status_appears_and_sql_agrees_with_the_decision_table(self):
         self.invoice_order(self.order_x)
+        # Two orders of Acme require the sign-off: Signed's statement is contested, Waiting's
+        # not sent yet.
+        for name in ("Signed", "Waiting"):
+            project = self._new_project(name)
+            order = self.create_order(self.acme, postproduction_signoff="required")
+            self._deliver(project, self.alice, 500.0, order)
+            self._timesheet(project, self.alice, date(2026, 1, 12))
+            if name == "Signed":
+                statement = self.env["postproduction.activity.statement"]._for_orders(order, JAN)
+                statement._mark_sent()
+                statement._contest("One day too many")
+        self.env.invalidate_all()
         rows = self.rows(JAN, FEB)
         self.assertEqual(
             set(rows.mapped("status")),
