@@ -41,7 +41,10 @@ class PostproductionActivityStatement(models.Model):
     client_order_ref = fields.Char(related="order_id.client_order_ref")
     state = fields.Selection(STATES, required=True, default="draft", readonly=True, tracking=True)
     line_ids = fields.One2many(
-        "postproduction.activity.statement.line", "statement_id", string="Days", readonly=True
+        "postproduction.activity.statement.line",
+        "statement_id",
+        string="Days worked",
+        readonly=True,
     )
     quantity_total = fields.Float(
         string="Days", compute="_compute_totals", store=True, digits="Product Unit of Measure"
