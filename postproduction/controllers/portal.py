@@ -46,7 +46,7 @@ class ActivityStatementPortal(CustomerPortal):
         except (AccessError, MissingError):
             return {"error": request.env._("Invalid activity statement.")}
         try:
-            statement.with_context(lang=statement._lang())._sign(name, signature)
+            statement.with_context(lang=statement._get_lang())._sign(name, signature)
         except UserError as error:
             return {"error": str(error)}
         return {
@@ -69,7 +69,7 @@ class ActivityStatementPortal(CustomerPortal):
         except (AccessError, MissingError):
             return request.not_found()
         try:
-            statement.with_context(lang=statement._lang())._contest(comment)
+            statement.with_context(lang=statement._get_lang())._contest(comment)
         except UserError:
             return request.redirect(statement.get_portal_url(query_string="&message=comment"))
         return request.redirect(statement.get_portal_url(query_string="&message=contested"))

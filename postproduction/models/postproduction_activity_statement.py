@@ -81,11 +81,11 @@ class PostproductionActivityStatement(models.Model):
     @api.depends("order_id", "period")
     def _compute_display_name(self):
         for statement in self:
-            month = statement._month_label()
+            month = statement._get_month_label()
             statement.display_name = f"{statement.name} - {statement.order_id.name} - {month}"
 
-    def _month_label(self, lang=None):
-        return self.env["postproduction.invoice.run"]._month_label(self.period, lang)
+    def _get_month_label(self, lang=None):
+        return self.env["postproduction.invoice.run"]._get_month_label(self.period, lang)
 
     # ------------------------------------------------------------------ ORM
     @api.model_create_multi
@@ -125,7 +125,7 @@ class PostproductionActivityStatement(models.Model):
                 Command.create(values) for values in statement._prepare_lines()
             ]
 
-    def _timesheets(self):
+    def _get_timesheets(self):
         """The timesheets of the month the order's invoice bills: Odoo's delivered domain
         of its lines, unbilled, within the month (as the generation invoices them)."""
         self.ensure_one()
@@ -151,7 +151,7 @@ class PostproductionActivityStatement(models.Model):
         self.ensure_one()
         hours = defaultdict(float)
         uoms = {}
-        for timesheet in self._timesheets():
+        for timesheet in self._get_timesheets():
             key = (timesheet.so_line, timesheet.employee_id, timesheet.date)
             hours[key] += timesheet.unit_amount
             uoms[key] = timesheet.product_uom_id
@@ -195,7 +195,7 @@ class PostproductionActivityStatement(models.Model):
             )
         return values
 
-    def _sections(self):
+    def _get_sections(self):
         """The lines per consultant and order line, for the portal page and the PDF:
         dicts of ``employee``, ``sale_line``, ``lines``, ``quantity``, ``amount``."""
         self.ensure_one()
@@ -214,18 +214,18 @@ class PostproductionActivityStatement(models.Model):
             )
         return sorted(sections, key=lambda s: (s["employee"].name or "", s["sale_line"].id))
 
-    def _recipients(self):
+    def _get_recipients(self):
         """Who the statement is sent to: as invoices, the billing contact and the contacts
         ticked for invoice copies, else the order's invoice address."""
         self.ensure_one()
         partners = self.order_id.partner_invoice_id._postproduction_invoice_recipients()
         return (partners or self.order_id.partner_invoice_id).filtered("email")
 
-    def _recipient_ids(self):
+    def _get_recipient_ids(self):
         """The recipients' ids, as the mail template's ``partner_to`` reads them."""
-        return ",".join(str(partner.id) for partner in self._recipients())
+        return ",".join(str(partner.id) for partner in self._get_recipients())
 
-    def _lang(self):
+    def _get_lang(self):
         return self.order_id.partner_invoice_id.lang or self.partner_id.lang
 
     def _mark_sent(self):
@@ -395,7 +395,7 @@ class PostproductionActivityStatement(models.Model):
                 continue
             last = statement.reminder_date or statement.sent_date
             if last + timedelta(days=days) <= today:
-                statement.with_context(lang=statement._lang()).message_post_with_source(
+                statement.with_context(lang=statement._get_lang()).message_post_with_source(
                     template, subtype_xmlid="mail.mt_comment"
                 )
                 statement.reminder_date = today
@@ -477,7 +477,7 @@ class AccountAnalyticLine(models.Model):
                         "order %(order)s: its timesheets cannot change. A PostProduction "
                         "manager may reset the statement, giving a reason.",
                         statement=statement.name,
-                        month=statement._month_label(),
+                        month=statement._get_month_label(),
                         order=statement.order_id.name,
                     )
                 )

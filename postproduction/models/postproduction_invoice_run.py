@@ -112,7 +112,7 @@ class PostproductionInvoiceRun(models.Model):
     )
 
     @api.model
-    def _month_label(self, month, lang=None):
+    def _get_month_label(self, month, lang=None):
         """ "November 2026" ("novembre 2026"), in ``lang`` or the user's language."""
         return format_date(self.env, month, lang_code=lang, date_format="MMMM y")
 
@@ -120,7 +120,7 @@ class PostproductionInvoiceRun(models.Model):
     @api.depends("period", "simulate", "trigger", "mode")
     def _compute_name(self):
         for run in self:
-            month = run._month_label(run.period) if run.period else ""
+            month = run._get_month_label(run.period) if run.period else ""
             if run.mode == "advance":
                 label = (
                     self.env._("Advance test run") if run.simulate else self.env._("Advance run")
@@ -198,7 +198,7 @@ class PostproductionInvoiceRun(models.Model):
             raise UserError(
                 self.env._("Unknown generation mode %(mode)s: use final or advance.", mode=mode)
             )
-        month = self._month_label(period)
+        month = self._get_month_label(period)
         if mode == "final":
             if period > periods.month_start(fields.Date.context_today(self)):
                 raise UserError(
@@ -280,9 +280,9 @@ class PostproductionInvoiceRun(models.Model):
                 self.env._(
                     "%(month)s is outside the months PostProduction can hold (%(first)s to "
                     "%(last)s).",
-                    month=self._month_label(periods.month_start(day)),
-                    first=self._month_label(first),
-                    last=self._month_label(last),
+                    month=self._get_month_label(periods.month_start(day)),
+                    first=self._get_month_label(first),
+                    last=self._get_month_label(last),
                 )
             )
         return periods.month_start(day)
@@ -302,7 +302,7 @@ class PostproductionInvoiceRun(models.Model):
                 self.env._(
                     "The invoice date %(date)s falls before the month it bills (%(month)s).",
                     date=fields.Date.to_string(day),
-                    month=self._month_label(period),
+                    month=self._get_month_label(period),
                 )
             )
         if abs((day - today).days) > 366:
@@ -328,7 +328,7 @@ class PostproductionInvoiceRun(models.Model):
         if commit:
             run._commit()  # the run stands whatever a batch meets
         done = 0
-        for batch in split_every(run._batch_size(), units, list):
+        for batch in split_every(run._get_batch_size(), units, list):
             # An interruption loses the batch, never half of it.
             if commit:
                 run._process_batch_committed(batch)
@@ -364,10 +364,10 @@ class PostproductionInvoiceRun(models.Model):
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
-    def _batch_size(self):
+    def _get_batch_size(self):
         return 100
 
-    def _row_domain(self):
+    def _get_row_domain(self):
         self.ensure_one()
         domain = [("period", "=", self.period), ("company_id", "=", self.company_id.id)]
         return domain + (ast.literal_eval(self.domain) if self.domain else [])
@@ -387,7 +387,7 @@ class PostproductionInvoiceRun(models.Model):
     def _get_lines_to_invoice(self):
         """The dashboard rows of the run not processed yet (all of them, on a new run)."""
         self.ensure_one()
-        rows = self.env["postproduction.turnover"]._rows(self._row_domain())
+        rows = self.env["postproduction.turnover"]._rows(self._get_row_domain())
         if self.line_ids:
             seen = {(line.project_id.id, line.order_id.id) for line in self.line_ids}
             rows = rows.filtered(lambda row: (row.project_id.id, row.order_id.id) not in seen)
@@ -515,7 +515,7 @@ class PostproductionInvoiceRun(models.Model):
     def _nothing_left_lines(self, order, rows):
         """Lines of an order whose rows said ``to invoice`` but that has nothing left to
         invoice once locked: another run billed it, or nothing valued remains."""
-        kinds = [self._billing_kind(order)]
+        kinds = [self._get_billing_kind(order)]
         billed = self.env["postproduction.billing.key"]._billed_orders(
             order.ids, self.period, kinds
         )

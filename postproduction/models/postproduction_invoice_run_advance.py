@@ -34,7 +34,7 @@ class PostproductionInvoiceRun(models.Model):
         """
         self.ensure_one()
         orders = self._get_advance_orders()
-        for batch in split_every(self._batch_size(), orders.ids, self.env["sale.order"].browse):
+        for batch in split_every(self._get_batch_size(), orders.ids, self.env["sale.order"].browse):
             with self.env.cr.savepoint():
                 self._process_advance_batch(batch)
         self.write({"state": "done", "date_end": fields.Datetime.now()})
@@ -117,7 +117,7 @@ class PostproductionInvoiceRun(models.Model):
         ``_create_invoices``; returns the invoice."""
         lang = order.partner_id.lang or self.env.lang
         label = self.with_context(lang=lang).env._(
-            "Advance for %(month)s", month=self._month_label(self.period, lang)
+            "Advance for %(month)s", month=self._get_month_label(self.period, lang)
         )
         down_payments = order._postproduction_create_advance_lines(self.period, amounts, label)
         plan = {

@@ -87,7 +87,7 @@ class PostproductionInvoiceRun(models.Model):
         moves = orders.with_context(**context)._create_invoices(
             grouped=self.grouping == "order", final=deducts
         )
-        move_of = self._move_by_order(moves)
+        move_of = self._get_move_by_order(moves)
         for order in orders:
             instalments = plans[order.id].instalments
             if instalments:
@@ -95,7 +95,7 @@ class PostproductionInvoiceRun(models.Model):
         return moves
 
     @api.model
-    def _move_by_order(self, moves):
+    def _get_move_by_order(self, moves):
         """{order id: the invoice among ``moves`` that bills it}."""
         move_of = {}
         for line in moves.invoice_line_ids:
@@ -108,7 +108,7 @@ class PostproductionInvoiceRun(models.Model):
 
         The database refuses a second key for the same row, month, kind and sequence.
         """
-        kind = {order.id: self._billing_kind(order) for order in orders}
+        kind = {order.id: self._get_billing_kind(order) for order in orders}
         generated = [line for line in result_lines if line["result"] == "generated"]
         identity = [
             (line["project_id"] or False, line["order_id"], self.period, kind[line["order_id"]])
@@ -140,7 +140,7 @@ class PostproductionInvoiceRun(models.Model):
         self._link_invoice_lines(keys, moves)
 
     @api.model
-    def _billing_kind(self, order):
+    def _get_billing_kind(self, order):
         return "schedule" if order.postproduction_mode == "schedule" else "production"
 
     def _link_invoice_lines(self, keys, moves):
@@ -150,7 +150,7 @@ class PostproductionInvoiceRun(models.Model):
         for key in keys:
             first_of_order.setdefault(key.order_id.id, key.id)
         pairs = []
-        projects = self._projects_of_sale_lines(moves.invoice_line_ids.sale_line_ids)
+        projects = self._get_projects_of_sale_lines(moves.invoice_line_ids.sale_line_ids)
         for invoice_line in moves.invoice_line_ids:
             sale_line = invoice_line.sale_line_ids[:1]
             if not sale_line:
@@ -173,7 +173,7 @@ class PostproductionInvoiceRun(models.Model):
             self.env["account.move.line"].invalidate_model(["postproduction_billing_key_id"])
 
     @api.model
-    def _projects_of_sale_lines(self, sale_lines):
+    def _get_projects_of_sale_lines(self, sale_lines):
         """{order line id: project id or False}: the project an order line's activity
         belongs to, its deliveries', else its own (read for all the lines at once)."""
         return {

@@ -22,16 +22,18 @@ class PostproductionInvoiceRun(models.Model):
         skipped with the reason its status gives.
         """
         lines = []
-        move_of = self._move_by_order(moves or self.env["account.move"])
+        move_of = self._get_move_by_order(moves or self.env["account.move"])
         line_ids = [line_id for order in orders for line_id in plans[order.id].amounts]
-        projects = self._projects_of_sale_lines(self.env["sale.order.line"].browse(line_ids))
+        projects = self._get_projects_of_sale_lines(self.env["sale.order.line"].browse(line_ids))
         for order in orders:
             rows = rows_by_order.get(order, self.env["postproduction.turnover"])
             move = move_of.get(order.id, self.env["account.move"])
             shares = self._row_shares(order, rows, plans[order.id].amounts, projects)
             for row, amount in shares:
                 if order.currency_id.is_zero(amount):
-                    lines.append(self._prepare_skipped_line(row, self._reason_of_empty_row(row)))
+                    lines.append(
+                        self._prepare_skipped_line(row, self._get_reason_of_empty_row(row))
+                    )
                 else:
                     lines.append(
                         self._prepare_line(
@@ -61,7 +63,7 @@ class PostproductionInvoiceRun(models.Model):
         return list(shares.items())
 
     @api.model
-    def _reason_of_empty_row(self, row):
+    def _get_reason_of_empty_row(self, row):
         return invoicing.reason_of_status(row.status) or "nothing_to_invoice"
 
     def _prepare_failed_lines(self, orders, rows_by_order, error):
@@ -110,20 +112,20 @@ class PostproductionInvoiceRun(models.Model):
             else amount,
         }
         if code:
-            values.update(reason_code=code, reason=self._reason_text(code, **params))
+            values.update(reason_code=code, reason=self._get_reason_text(code, **params))
         return values
 
     def _add_lines(self, values):
         if values:
             self.env["postproduction.invoice.run.line"].create(values)
 
-    def _reason_text(self, code, blocking=None):
+    def _get_reason_text(self, code, blocking=None):
         """The sentence that tells the accountant why a line was not invoiced."""
         if code == "blocked_order":
             reason = invoicing.reason_of_status(blocking.status)
             return self.env._(
                 statuses.REASON[code].text,
                 project=blocking.project_id.display_name,
-                reason=self._reason_text(reason),
+                reason=self._get_reason_text(reason),
             )
         return self.env._(statuses.REASON[code].text)

@@ -379,9 +379,9 @@ class PostproductionTurnover(models.Model):
 
     def _compute_invoice_ids(self):
         for row in self:
-            row.invoice_ids = self.env["account.move"].browse(row._invoice_move_ids())
+            row.invoice_ids = self.env["account.move"].browse(row._get_invoice_move_ids())
 
-    def _invoice_move_ids(self):
+    def _get_invoice_move_ids(self):
         """Ids of the moves billing this row: invoices, credit notes, advances, deductions."""
         return sorted(
             self._activity_ids(("invoice", "write_off", "advance", "deduction"), "move_id")
@@ -389,16 +389,16 @@ class PostproductionTurnover(models.Model):
 
     @api.depends("status")
     def _compute_status_explanation(self):
-        explanations = self._status_explanations()
+        explanations = self._get_status_explanations()
         for row in self:
             row.status_explanation = explanations.get(row.status, "")
 
     @api.model
-    def _status_explanations(self):
+    def _get_status_explanations(self):
         """What each status means and how to fix it, for the legend and the rows."""
         return {status.code: self.env._(status.explanation) for status in statuses.STATUSES}
 
-    def _diagnosis_facts(self):
+    def _get_diagnosis_facts(self):
         """The facts of ``calc.diagnosis`` for this row, as the view computed them."""
         self.ensure_one()
         return diagnosis.make_facts(
@@ -524,7 +524,7 @@ class PostproductionTurnover(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account.action_move_out_invoice_type"
         )
-        action["domain"] = [("id", "in", self._invoice_move_ids())]
+        action["domain"] = [("id", "in", self._get_invoice_move_ids())]
         action["context"] = {"default_move_type": "out_invoice", "create": 0}
         return action
 

@@ -16,7 +16,7 @@ class PostproductionTurnoverLegend(models.TransientModel):
         """The statuses in their order of precedence, with their icon, label and fix."""
         turnover = self.env["postproduction.turnover"]
         labels = dict(turnover._fields["status"]._description_selection(self.env))
-        explanations = turnover._status_explanations()
+        explanations = turnover._get_status_explanations()
         rows = [
             (labels[status], explanations[status], statuses.STATUS[status].icon)
             for status in diagnosis.STATUSES

@@ -96,7 +96,7 @@ class TestActivityStatement(StatementCase):
         self.assertAlmostEqual(statement.amount_total, 1340.00)
         # the rounding remainder on the line's last day: 500 + 250 + 190
         self.assertEqual(statement.line_ids.mapped("amount"), [500.0, 250.0, 190.0, 400.0])
-        sections = statement._sections()
+        sections = statement._get_sections()
         self.assertEqual([s["employee"] for s in sections], [self.alice, self.bob])
         self.assertAlmostEqual(sections[0]["amount"], 940.00)
 

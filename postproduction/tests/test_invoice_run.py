@@ -508,7 +508,7 @@ class TestCron(InvoiceRunCase):
             return original(run, unit, rows_by_order, locked)
 
         with (
-            patch.object(PostproductionInvoiceRun, "_batch_size", lambda self: 2),
+            patch.object(PostproductionInvoiceRun, "_get_batch_size", lambda self: 2),
             patch.object(PostproductionInvoiceRun, "_process_unit", crash_on_third),
             self.assertRaisesRegex(WorkerKilled, "worker killed"),
         ):
@@ -517,7 +517,7 @@ class TestCron(InvoiceRunCase):
         self.assertEqual(run.state, "running")
         first_batch = run.line_ids.order_id
         self.assertEqual(first_batch, calls[0] | calls[1])
-        with patch.object(PostproductionInvoiceRun, "_batch_size", lambda self: 2):
+        with patch.object(PostproductionInvoiceRun, "_get_batch_size", lambda self: 2):
             resumed = self.env[RUN]._generate_due_invoices(date(2026, 2, 3))
         self.assertEqual(resumed, run)
         self.assertEqual(run.state, "done")

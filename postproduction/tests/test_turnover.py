@@ -161,7 +161,7 @@ class TestTurnoverRows(TurnoverCase):
         self.assertAlmostEqual(row.written_off_turnover, 200.0)
         self.assertAlmostEqual(row.delta, 0.0)
         self.assertEqual(row.status, "invoiced")
-        self.assertEqual(row.status, diagnosis.diagnose(row._diagnosis_facts()))
+        self.assertEqual(row.status, diagnosis.diagnose(row._get_diagnosis_facts()))
         self.assertEqual(row.invoice_line_count, 2)
         moves = self.env["account.move"].search(row.action_open_invoices()["domain"])
         self.assertEqual(moves.mapped("move_type"), ["out_invoice", "out_refund"])
@@ -351,7 +351,7 @@ class TestTurnoverRows(TurnoverCase):
         )
         for row in rows:
             self.assertEqual(
-                row.status, diagnosis.diagnose(row._diagnosis_facts()), row.display_name
+                row.status, diagnosis.diagnose(row._get_diagnosis_facts()), row.display_name
             )
 
     def test_rows_are_read_back_by_id(self):
@@ -511,7 +511,7 @@ class TestTurnoverButtons(TurnoverCase):
 
     def test_legend_lists_every_status_with_its_fix(self):
         legend = self.env["postproduction.turnover.legend"].create({})
-        explanations = self.env["postproduction.turnover"]._status_explanations()
+        explanations = self.env["postproduction.turnover"]._get_status_explanations()
         self.assertEqual(set(explanations), set(diagnosis.STATUSES))
         for explanation in explanations.values():
             self.assertIn(escape(explanation), legend.legend)
@@ -527,7 +527,7 @@ class TestTurnoverButtons(TurnoverCase):
             )
         explanations = self.env["postproduction.turnover"].with_context(lang="fr_FR")
         self.env["res.lang"]._activate_lang("fr_FR")
-        self.assertIn("Rien à faire", explanations._status_explanations()["invoiced"])
+        self.assertIn("Rien à faire", explanations._get_status_explanations()["invoiced"])
 
 
 class TestTurnoverAccess(TurnoverCase):
