@@ -127,7 +127,8 @@ class PostproductionActivityStatement(models.Model):
 
     def _get_timesheets(self):
         """The timesheets of the month the order's invoice bills: Odoo's delivered domain
-        of its lines, unbilled, within the month (as the generation invoices them)."""
+        of its lines within the month, not billed yet (as the generation invoices them)
+        or billed by the order's invoices of that month (a statement sent after them)."""
         self.ensure_one()
         lines = self.order_id.order_line.filtered(
             lambda sol: sol.product_id and sol.product_id._is_delivered_timesheet()
@@ -135,11 +136,28 @@ class PostproductionActivityStatement(models.Model):
         if not lines:
             return self.env["account.analytic.line"]
         start, end = periods.month_bounds(self.period)
+        invoices = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "!=", "cancel"),
+                    ("postproduction_period", "=", self.period),
+                    ("invoice_line_ids.sale_line_ids", "in", lines.ids),
+                ]
+            )
+        )
         domain = expression.AND(
             [
                 lines._timesheet_compute_delivered_quantity_domain(),
-                lines._postproduction_unbilled_timesheet_domain(),
                 [("so_line", "in", lines.ids), ("date", ">=", start), ("date", "<=", end)],
+                expression.OR(
+                    [
+                        lines._postproduction_unbilled_timesheet_domain(),
+                        [("timesheet_invoice_id", "in", invoices.ids)],
+                    ]
+                ),
             ]
         )
         return self.env["account.analytic.line"].sudo().search(domain, order="date, id")

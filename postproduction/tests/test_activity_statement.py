@@ -135,6 +135,17 @@ class TestActivityStatement(StatementCase):
         attachments = self.env["account.move.send"]._get_invoice_extra_attachments_data(invoice)
         self.assertIn(statement.signed_pdf_id.id, [data["id"] for data in attachments])
 
+    def test_a_statement_sent_after_the_month_s_invoice_shows_what_it_billed(self):
+        self.order.postproduction_signoff = "none"
+        invoice = self.generate().move_ids
+        statement = self.statement()
+        self.assertEqual(len(statement.line_ids), 4)
+        self.assertEqual(
+            statement.currency_id.compare_amounts(statement.amount_total, invoice.amount_untaxed), 0
+        )
+        invoice.button_cancel()
+        self.assertEqual(len(self.statement().line_ids), 4, "unbilled again, still the month's")
+
     def test_an_order_without_required_sign_off_is_invoiced_as_before(self):
         self.order.postproduction_signoff = "none"
         self.assertEqual(self.row().status, "to_invoice")
