@@ -106,16 +106,18 @@ class PostproductionActivityStatement(models.Model):
 
     # ------------------------------------------------------------------ business
     @api.model
-    def _for_orders(self, orders, period):
-        """The statements of ``orders`` for the month ``period``, made or brought up to
-        date (a draft or sent statement follows the timesheets until signed)."""
+    def _for_orders(self, orders, period, refresh=True):
+        """The statements of ``orders`` for the month ``period``, made and, with
+        ``refresh``, brought up to date (a draft or sent statement follows the timesheets
+        until signed); ``action_send`` brings them up to date itself."""
         period = periods.month_start(period)
         existing = self.search([("order_id", "in", orders.ids), ("period", "=", period)])
         missing = orders - existing.order_id
         statements = existing | self.create(
             [{"order_id": order.id, "period": period} for order in missing]
         )
-        statements.filtered(lambda s: s.state in ("draft", "sent"))._refresh_lines()
+        if refresh:
+            statements.filtered(lambda s: s.state in ("draft", "sent"))._refresh_lines()
         return statements
 
     def _refresh_lines(self):
@@ -368,11 +370,10 @@ class PostproductionActivityStatement(models.Model):
                 )
             )
         self._refresh_lines()
-        statements = self
         template = self.env.ref("postproduction.mail_template_activity_statement")
         ctx = {
             "default_model": self._name,
-            "default_res_ids": statements.ids,
+            "default_res_ids": self.ids,
             "default_template_id": template.id,
             "default_composition_mode": "comment",
             "default_email_layout_xmlid": "mail.mail_notification_light",

@@ -539,7 +539,7 @@ class PostproductionTurnover(models.Model):
         Statement = self.env["postproduction.activity.statement"]
         statements = Statement.browse()
         for period, group in rows.grouped("period").items():
-            statements |= Statement._for_orders(group.order_id, period)
+            statements |= Statement._for_orders(group.order_id, period, refresh=False)
         signed = statements.filtered(lambda s: s.state in ("signed", "contested"))
         if signed == statements:
             raise UserError(
