@@ -2,7 +2,7 @@
     "name": "PostProduction",
     "summary": "Monthly invoicing of services from production: consultant days, "
     "re-invoiced expenses and purchases, scheduled instalments",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Services/Project",
     "website": "https://github.com/postproduction/postproduction",
     "author": "PostProduction",
@@ -14,13 +14,15 @@
     # sale_timesheet: order lines delivered from timesheets; sale_expense: re-invoiced
     # expenses; project_purchase: vendor bills on projects; sale_management: the
     # Sales app's menus and order templates the accountants work in; portal: the page
-    # customers sign their activity statements on.
+    # customers sign their activity statements on; account_edi_ubl_cii (installed with
+    # Accounting): the Factur-X and UBL documents of the invoices.
     "depends": [
         "sale_timesheet",
         "sale_expense",
         "project_purchase",
         "sale_management",
         "portal",
+        "account_edi_ubl_cii",
     ],
     "external_dependencies": {"python": ["num2words", "xlsxwriter"]},
     "data": [
@@ -32,6 +34,7 @@
         "data/ir_cron_data.xml",
         "data/postproduction_invoice_data.xml",
         "data/mail_template_activity_statement.xml",
+        "data/einvoice_templates.xml",
         "views/postproduction_project_type_views.xml",
         "views/postproduction_delivery_views.xml",
         "views/postproduction_schedule_views.xml",

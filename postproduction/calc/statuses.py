@@ -125,6 +125,14 @@ REASONS = (
         _lt("Held back with the order's other project"),
         _lt("Held back with project %(project)s of the same order: %(reason)s"),
     ),
+    Reason(
+        "einvoice",
+        _lt("E-invoice would be rejected"),
+        _lt(
+            "An e-invoicing platform would reject this invoice: %(problems)s Complete the "
+            "customer or the order, then run the generation again."
+        ),
+    ),
     # a failed line carries its error instead of a sentence
     Reason("error", _lt("Error")),
     Reason(

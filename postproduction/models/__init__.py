@@ -19,7 +19,9 @@ from . import postproduction_invoice_run_invoices
 from . import postproduction_invoice_run_results
 from . import postproduction_invoice_run_cron
 from . import postproduction_invoice_run_advance
+from . import postproduction_invoice_run_einvoice
 from . import postproduction_invoice_run_line
 from . import res_partner
 from . import account_move_send
+from . import account_move_einvoice
 from . import postproduction_activity_statement

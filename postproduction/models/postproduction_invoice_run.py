@@ -395,14 +395,16 @@ class PostproductionInvoiceRun(models.Model):
 
     def _prepare_units(self, rows):
         """The orders of ``rows``, grouped into units of work: one per order, or one per
-        customer (invoice address and currency) when invoices are grouped per customer."""
+        customer (invoice address and currency, and order reference for the customers
+        that take one per invoice) when invoices are grouped per customer."""
         self.ensure_one()
         orders = rows.order_id
         if self.grouping == "order":
             return list(orders)
         units = defaultdict(lambda: self.env["sale.order"])
         for order in orders:
-            units[(order.partner_invoice_id.id, order.currency_id.id)] |= order
+            key = (order.partner_invoice_id.id, order.currency_id.id)
+            units[(*key, self._get_reference_split_key(order))] |= order
         return list(units.values())
 
     def _process_batch_isolated(self, units):
@@ -510,7 +512,7 @@ class PostproductionInvoiceRun(models.Model):
             ]
         if all(row.status != "to_invoice" for row in rows):
             return [self._prepare_skipped_line(row, row.status) for row in rows]
-        return []
+        return self._hold_for_einvoice(order, rows)
 
     def _nothing_left_lines(self, order, rows):
         """Lines of an order whose rows said ``to invoice`` but that has nothing left to

@@ -48,6 +48,7 @@ class PostproductionInvoiceRun(models.Model):
         moves = self._create_invoices(orders, plans)
         result = self._prepare_result_lines(orders, rows_by_order, plans, "generated", moves)
         self._create_billing_keys(orders, result, moves)
+        self._flag_einvoice_moves(result)
         return result
 
     def _invoice_context(self, plans):
@@ -84,9 +85,11 @@ class PostproductionInvoiceRun(models.Model):
         deducts = any(
             line.is_downpayment for line in self.env["sale.order.line"].browse(list(plan_values))
         )
-        moves = orders.with_context(**context)._create_invoices(
-            grouped=self.grouping == "order", final=deducts
-        )
+        moves = self.env["account.move"]
+        for batch in self._split_by_reference(orders)[0]:
+            moves |= batch.with_context(**context)._create_invoices(
+                grouped=self.grouping == "order", final=deducts
+            )
         move_of = self._get_move_by_order(moves)
         for order in orders:
             instalments = plans[order.id].instalments

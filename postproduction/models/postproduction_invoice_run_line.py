@@ -26,6 +26,12 @@ class PostproductionInvoiceRunLine(models.Model):
     result = fields.Selection(RESULTS, required=True, readonly=True, index=True)
     reason_code = fields.Selection(REASON_CODES, string="Reason type", readonly=True)
     reason = fields.Text(readonly=True)
+    einvoice_warning = fields.Text(
+        string="E-invoice warning",
+        readonly=True,
+        help="What an e-invoicing platform would reject in this line's invoice (French "
+        "companies), or why it was invoiced apart from the customer's other orders.",
+    )
     move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     amount = fields.Monetary(

@@ -25,7 +25,9 @@ class PostproductionInvoiceRun(models.Model):
         move_of = self._get_move_by_order(moves or self.env["account.move"])
         line_ids = [line_id for order in orders for line_id in plans[order.id].amounts]
         projects = self._get_projects_of_sale_lines(self.env["sale.order.line"].browse(line_ids))
+        split = self._split_by_reference(orders)[1]
         for order in orders:
+            warning = self._get_einvoice_warning(order, split) or False
             rows = rows_by_order.get(order, self.env["postproduction.turnover"])
             move = move_of.get(order.id, self.env["account.move"])
             shares = self._row_shares(order, rows, plans[order.id].amounts, projects)
@@ -35,11 +37,10 @@ class PostproductionInvoiceRun(models.Model):
                         self._prepare_skipped_line(row, self._get_reason_of_empty_row(row))
                     )
                 else:
-                    lines.append(
-                        self._prepare_line(
-                            row, result, amount=amount, move_id=move.id, currency=order.currency_id
-                        )
+                    line = self._prepare_line(
+                        row, result, amount=amount, move_id=move.id, currency=order.currency_id
                     )
+                    lines.append(dict(line, einvoice_warning=warning))
         return lines
 
     def _row_shares(self, order, rows, amounts, projects):
@@ -119,8 +120,10 @@ class PostproductionInvoiceRun(models.Model):
         if values:
             self.env["postproduction.invoice.run.line"].create(values)
 
-    def _get_reason_text(self, code, blocking=None):
+    def _get_reason_text(self, code, blocking=None, problems=None):
         """The sentence that tells the accountant why a line was not invoiced."""
+        if code == "einvoice":
+            return self.env._(statuses.REASON[code].text, problems=" ".join(problems))
         if code == "blocked_order":
             reason = invoicing.reason_of_status(blocking.status)
             return self.env._(

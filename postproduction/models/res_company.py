@@ -50,6 +50,24 @@ class ResCompany(models.Model):
         "in advance can be invoiced as a down payment; empty (0): no advance invoicing.",
     )
 
+    # ------------------------------------------------------------------ e-invoicing
+    postproduction_vat_on_debits = fields.Boolean(
+        string="VAT on debits",
+        help="The company opted to pay VAT on its debits (option pour le paiement de la taxe "
+        "d'après les débits): its invoices print the mandatory mention, and their e-invoice "
+        "carries it as a note of subject TXD.",
+    )
+    postproduction_einvoice_check = fields.Selection(
+        [("flag", "Create them, flagged"), ("skip", "Skip them")],
+        string="Invoices a platform would reject",
+        default="flag",
+        required=True,
+        help="What a generation run of a French company does with an order whose invoice an "
+        "e-invoicing platform would reject (a customer without SIREN or VAT number, no order "
+        "reference where the customer requires one, no e-invoice format): create the invoice "
+        "with the warning on it, or skip the order with the reason. Test runs only warn.",
+    )
+
     _sql_constraints = [
         (
             "postproduction_preliminary_invoice_day_range",

@@ -31,6 +31,12 @@ class ResConfigSettings(models.TransientModel):
     postproduction_taxes_required = fields.Boolean(
         related="company_id.postproduction_taxes_required", readonly=False
     )
+    postproduction_vat_on_debits = fields.Boolean(
+        related="company_id.postproduction_vat_on_debits", readonly=False
+    )
+    postproduction_einvoice_check = fields.Selection(
+        related="company_id.postproduction_einvoice_check", readonly=False
+    )
 
     @api.onchange("postproduction_auto_invoice")
     def _onchange_postproduction_auto_invoice(self):

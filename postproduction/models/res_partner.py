@@ -15,6 +15,23 @@ class ResPartner(models.Model):
         help="This contact receives a copy of every invoice e-mailed to its company.",
     )
 
+    postproduction_reference_policy = fields.Selection(
+        [
+            ("optional", "Optional"),
+            ("required", "Required"),
+            ("per_invoice", "Required, one per invoice"),
+        ],
+        string="Order reference",
+        default="optional",
+        required=True,
+        help="Whether this customer requires its order reference (the order's customer "
+        "reference) on every invoice, and on one order reference per invoice: invoices "
+        "grouped per customer are then split by reference.",
+    )
+
+    def _commercial_fields(self):
+        return [*super()._commercial_fields(), "postproduction_reference_policy"]
+
     def _postproduction_invoice_recipients(self):
         """Who an invoice of this customer is e-mailed to: its billing contact and the
         contacts ticked 'Invoice e-mail copy'; an empty recordset without billing contact

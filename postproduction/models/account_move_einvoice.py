@@ -1,0 +1,168 @@
+"""The e-invoice (Factur-X CII, UBL) of a PostProduction invoice: what it bills, said in
+the standard's own terms.
+
+Odoo's ``account_edi_ubl_cii`` builds the XML and embeds it in the PDF; PostProduction
+only fills the values Odoo leaves generic, on the moves it handles
+(``_postproduction_in_use``): the service period (BG-14, the billed month the document
+shows, where Odoo puts the invoice and due dates), the buyer's order reference (BT-13,
+the customer's reference of the order, never the invoice number), the invoices a final
+invoice or a credit note refers to (BT-25) and the company's VAT mention (a note of
+subject TXD). Everything else is Odoo's.
+"""
+
+from odoo import fields, models
+
+from ..calc import periods
+
+#: The specification identifier (BT-24) of an EN 16931 invoice, for CII and UBL.
+EN16931 = "urn:cen.eu:en16931:2017"
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    postproduction_einvoice_warning = fields.Text(
+        string="E-invoice warning",
+        copy=False,
+        readonly=True,
+        help="What an e-invoicing platform would reject in this invoice, as the generation "
+        "run found it (the company creates such invoices flagged rather than skipping them).",
+    )
+
+    def _get_postproduction_edi_values(self):
+        """What the e-invoice of this PostProduction move says beyond Odoo's, or ``{}``
+        on the moves PostProduction does not handle."""
+        self.ensure_one()
+        if not self._postproduction_in_use():
+            return {}
+        source = self.reversed_entry_id or self
+        period = self.postproduction_period or source.postproduction_period
+        return {
+            "period": periods.month_bounds(period) if period else None,
+            "order_reference": self._get_postproduction_order_reference(),
+            "preceding": self._get_postproduction_preceding_invoices(),
+            "notes": self._get_postproduction_edi_notes(),
+            "descriptions": self._get_postproduction_edi_descriptions(),
+        }
+
+    def _get_postproduction_edi_descriptions(self):
+        """{invoice line: its description}, naming the consultants of the deliveries the
+        line bills when its label does not (an order line written by hand)."""
+        lines = self.invoice_line_ids.filtered("sale_line_ids")
+        deliveries = (
+            self.env["postproduction.delivery"]
+            .sudo()
+            .search([("sale_line_id", "in", lines.sale_line_ids.ids), ("employee_id", "!=", False)])
+        )
+        descriptions = {}
+        for line in lines:
+            label = line.name or ""
+            names = deliveries.filtered(lambda d, line=line: d.sale_line_id in line.sale_line_ids)
+            consultants = dict.fromkeys(names.employee_id.mapped("name"))
+            missing = [name for name in consultants if name not in label]
+            if missing:
+                descriptions[line] = " - ".join(filter(None, [label, ", ".join(missing)]))
+        return descriptions
+
+    def _get_postproduction_order_reference(self):
+        """The customer's reference of the invoiced order, when the invoice bills orders
+        that share one; empty otherwise (several references are not one reference)."""
+        orders = (self.reversed_entry_id or self).invoice_line_ids.sale_line_ids.order_id
+        references = {ref.strip() for ref in orders.mapped("client_order_ref") if ref}
+        references.discard("")
+        return references.pop() if len(references) == 1 else ""
+
+    def _get_postproduction_preceding_invoices(self):
+        """The posted invoices this one refers to: the reversed invoice of a credit note,
+        the down payment invoices a final invoice deducts."""
+        if self.reversed_entry_id:
+            return self.reversed_entry_id
+        # A deduction lowers what the move bills: negative on an invoice, positive on a
+        # credit note (a regularisation below the advance).
+        sign = -1 if self.move_type == "out_refund" else 1
+        deducted = self.invoice_line_ids.filtered(
+            lambda line: sign * line.price_subtotal < 0
+        ).sale_line_ids.filtered("is_downpayment")
+        advances = deducted.invoice_lines.filtered(
+            lambda line: (
+                line.move_id != self
+                and line.move_id.move_type == "out_invoice"
+                and line.move_id.state == "posted"
+                and line.price_subtotal > 0
+            )
+        ).move_id
+        return advances.sorted(lambda move: (move.invoice_date or fields.Date.today(), move.id))
+
+    def _get_postproduction_edi_notes(self):
+        """[(subject code, text)] of the notes the company's invoices must carry."""
+        if not self.company_id.postproduction_vat_on_debits:
+            return []
+        return [("TXD", self._get_postproduction_vat_mention())]
+
+    def _get_postproduction_vat_mention(self):
+        """The mandatory mention of a company that pays VAT on its debits, in the
+        customer's language."""
+        env = self.with_context(lang=self._postproduction_lang()).env
+        return env._("Option for the payment of VAT on debits")
+
+
+class AccountEdiXmlCii(models.AbstractModel):
+    _inherit = "account.edi.xml.cii"
+
+    def _export_invoice_vals(self, invoice):
+        vals = super()._export_invoice_vals(invoice)
+        extra = invoice._get_postproduction_edi_values()
+        if not extra:
+            return vals
+        # Odoo declares the Extended profile; what it writes is EN 16931, as the PDF's
+        # Factur-X metadata already says (``account_invoice_pdfa_3_facturx_metadata``).
+        vals["document_context_id"] = EN16931
+        if extra["period"]:
+            vals["billing_start"], vals["billing_end"] = extra["period"]
+        vals["purchase_order_reference"] = extra["order_reference"]
+        vals["postproduction_preceding"] = extra["preceding"]
+        vals["postproduction_notes"] = extra["notes"]
+        for line_vals in vals["invoice_line_vals_list"]:
+            line = line_vals["line"]
+            if not line.product_id:
+                line_vals["postproduction_name"] = line.name
+            if line in extra["descriptions"]:
+                line_vals["postproduction_description"] = extra["descriptions"][line]
+        return vals
+
+
+class AccountEdiXmlUbl20(models.AbstractModel):
+    _inherit = "account.edi.xml.ubl_20"
+
+    def _get_invoice_period_vals_list(self, invoice):
+        extra = invoice._get_postproduction_edi_values()
+        if extra.get("period"):
+            start, end = extra["period"]
+            return [{"start_date": start, "end_date": end}]
+        return super()._get_invoice_period_vals_list(invoice)
+
+    def _get_invoice_line_item_vals(self, line, taxes_vals):
+        vals = super()._get_invoice_line_item_vals(line, taxes_vals)
+        extra = line.move_id._get_postproduction_edi_values()
+        description = extra.get("descriptions", {}).get(line)
+        if description:
+            vals["description"] = description.replace("\n", " ")
+        return vals
+
+    def _get_note_vals_list(self, invoice):
+        notes = super()._get_note_vals_list(invoice)
+        extra = invoice._get_postproduction_edi_values()
+        # Peppol and the French rules put a note's subject code first, between '#'.
+        return notes + [{"note": f"#{code}#{text}"} for code, text in extra.get("notes", [])]
+
+    def _export_invoice_vals(self, invoice):
+        vals = super()._export_invoice_vals(invoice)
+        extra = invoice._get_postproduction_edi_values()
+        if not extra:
+            return vals
+        if extra["order_reference"]:
+            vals["vals"]["order_reference"] = extra["order_reference"]
+        vals["vals"]["postproduction_billing_references"] = [
+            {"id": move.name, "issue_date": move.invoice_date} for move in extra["preceding"]
+        ]
+        return vals
