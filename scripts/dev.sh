@@ -296,7 +296,7 @@ cmd_odoo_suites() {
     local db="${TEST_DB}_suites" without=${PP_SUITES_WITHOUT:-}
     local install=${PP_SUITES_INSTALL:-postproduction}
     [ -n "$without" ] && install=${PP_SUITES_INSTALL:-sale_timesheet,sale_expense,project_purchase,sale_management}
-    local modules=${PP_SUITES_MODULES:-sale_timesheet,hr_timesheet,sale_expense,project_purchase,sale_project}
+    local modules=${PP_SUITES_MODULES:-sale_timesheet,hr_timesheet,sale_expense,project_purchase,sale_project,account_edi_ubl_cii}
     local log=${PP_SUITES_LOG:-${TMPDIR:-/tmp}/odoo_suites_$([ -n "$without" ] && echo without || echo with).log}
     local known="$ROOT/scripts/odoo_suites_known_failures.txt"
     local port=${PP_SUITES_HTTP_PORT:-8079}

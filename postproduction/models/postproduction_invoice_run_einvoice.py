@@ -15,6 +15,8 @@ class PostproductionInvoiceRun(models.Model):
     def _get_einvoice_problems(self, order):
         """The sentences saying why a platform would reject ``order``'s invoice; none
         outside France."""
+        if order.company_id.country_id.code != "FR":
+            return []
         customer = order.partner_invoice_id.commercial_partner_id
         buyer = einvoice.Buyer(
             country=customer.country_id.code or "",

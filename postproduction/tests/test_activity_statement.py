@@ -2,6 +2,7 @@ import json
 import re
 from datetime import date
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
@@ -242,7 +243,9 @@ class TestStatementSendingAndReminders(StatementCase):
         self.assertEqual(composer.partner_ids, self.billing | self.copy)
         self.assertIn("à signer", composer.subject)
         composer.action_send_mail()
-        self.assertEqual((statement.state, statement.sent_date), ("sent", date.today()))
+        # Sent on the sender's today, in its time zone (not the server's).
+        today = fields.Date.context_today(statement)
+        self.assertEqual((statement.state, statement.sent_date), ("sent", today))
         message = statement.message_ids[0]
         self.assertIn(f"/my/activity_statements/{statement.id}?access_token=", message.body)
         self.assertEqual(message.partner_ids, self.billing | self.copy)

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import Form, TransactionCase, new_test_user
 from odoo.tools import mute_logger
 
@@ -269,5 +269,7 @@ class TestSettingsPage(PostproductionCase):
         self.assertTrue(self.company.postproduction_auto_invoice)
         self.assertEqual(
             self.company.postproduction_auto_invoice_from,
-            date.today().replace(day=1),
+            fields.Date.context_today(self.env["res.config.settings"].with_user(user)).replace(
+                day=1
+            ),
         )
