@@ -10,12 +10,16 @@ invoice or a credit note refers to (BT-25) and the company's VAT mention (a note
 subject TXD). Everything else is Odoo's.
 """
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..calc import periods
 
 #: The specification identifier (BT-24) of an EN 16931 invoice, for CII and UBL.
 EN16931 = "urn:cen.eu:en16931:2017"
+#: The mention French tax law requires of a company that opted to pay VAT on its debits
+#: (article 242 nonies A of annex II to the CGI), in the law's own words: French
+#: invoices carry it as it is, whatever the customer's language.
+VAT_ON_DEBITS_MENTION = "Option pour le paiement de la taxe d'après les débits"
 
 
 class AccountMove(models.Model):
@@ -23,11 +27,20 @@ class AccountMove(models.Model):
 
     postproduction_einvoice_warning = fields.Text(
         string="E-invoice warning",
-        copy=False,
-        readonly=True,
-        help="What an e-invoicing platform would reject in this invoice, as the generation "
-        "run found it (the company creates such invoices flagged rather than skipping them).",
+        compute="_compute_postproduction_einvoice_warning",
+        help="What an e-invoicing platform would reject in this generated invoice, checked "
+        "again each time it is shown: it goes once the customer and the order are complete.",
     )
+
+    @api.depends("partner_id", "state", "invoice_line_ids.sale_line_ids")
+    def _compute_postproduction_einvoice_warning(self):
+        run = self.env["postproduction.invoice.run"]
+        for move in self:
+            warnings = []
+            if move.postproduction_run_id and move.state != "cancel":
+                for order in move.sudo().invoice_line_ids.sale_line_ids.order_id:
+                    warnings += run._get_einvoice_problems(order)
+            move.postproduction_einvoice_warning = "\n".join(dict.fromkeys(warnings)) or False
 
     def _get_postproduction_edi_values(self):
         """What the e-invoice of this PostProduction move says beyond Odoo's, or ``{}``
@@ -48,21 +61,11 @@ class AccountMove(models.Model):
     def _get_postproduction_edi_descriptions(self):
         """{invoice line: its description}, naming the consultants of the deliveries the
         line bills when its label does not (an order line written by hand)."""
-        lines = self.invoice_line_ids.filtered("sale_line_ids")
-        deliveries = (
-            self.env["postproduction.delivery"]
-            .sudo()
-            .search([("sale_line_id", "in", lines.sale_line_ids.ids), ("employee_id", "!=", False)])
-        )
-        descriptions = {}
-        for line in lines:
-            label = line.name or ""
-            names = deliveries.filtered(lambda d, line=line: d.sale_line_id in line.sale_line_ids)
-            consultants = dict.fromkeys(names.employee_id.mapped("name"))
-            missing = [name for name in consultants if name not in label]
-            if missing:
-                descriptions[line] = " - ".join(filter(None, [label, ", ".join(missing)]))
-        return descriptions
+        return {
+            line: description
+            for line in self.invoice_line_ids.filtered("sale_line_ids")
+            if (description := line._get_postproduction_edi_description()) != line.name
+        }
 
     def _get_postproduction_order_reference(self):
         """The customer's reference of the invoiced order, when the invoice bills orders
@@ -97,13 +100,30 @@ class AccountMove(models.Model):
         """[(subject code, text)] of the notes the company's invoices must carry."""
         if not self.company_id.postproduction_vat_on_debits:
             return []
-        return [("TXD", self._get_postproduction_vat_mention())]
+        return [("TXD", VAT_ON_DEBITS_MENTION)]
 
     def _get_postproduction_vat_mention(self):
-        """The mandatory mention of a company that pays VAT on its debits, in the
-        customer's language."""
+        """The printed mention of a company that pays VAT on its debits: the law's French
+        wording, followed by its translation for a customer of another language."""
         env = self.with_context(lang=self._postproduction_lang()).env
-        return env._("Option for the payment of VAT on debits")
+        translation = env._("Option for the payment of VAT on debits")
+        if translation == VAT_ON_DEBITS_MENTION:
+            return VAT_ON_DEBITS_MENTION
+        return f"{VAT_ON_DEBITS_MENTION} ({translation})"
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    def _get_postproduction_edi_description(self):
+        """The line's label, followed by the consultants of the deliveries of its order
+        lines that it does not name (read for all the move's lines at once)."""
+        self.ensure_one()
+        label = self.name or ""
+        deliveries = self.sudo().sale_line_ids.postproduction_delivery_ids
+        consultants = dict.fromkeys(deliveries.employee_id.mapped("name"))
+        missing = [name for name in consultants if name not in label]
+        return " - ".join(filter(None, [label, ", ".join(missing)])) if missing else self.name
 
 
 class AccountEdiXmlCii(models.AbstractModel):
@@ -143,10 +163,9 @@ class AccountEdiXmlUbl20(models.AbstractModel):
 
     def _get_invoice_line_item_vals(self, line, taxes_vals):
         vals = super()._get_invoice_line_item_vals(line, taxes_vals)
-        extra = line.move_id._get_postproduction_edi_values()
-        description = extra.get("descriptions", {}).get(line)
-        if description:
-            vals["description"] = description.replace("\n", " ")
+        if line.move_id._postproduction_in_use():
+            description = line._get_postproduction_edi_description()
+            vals["description"] = description and description.replace("\n", " ")
         return vals
 
     def _get_note_vals_list(self, invoice):

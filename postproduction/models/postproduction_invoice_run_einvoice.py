@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import models
+from odoo import api, models
 
 from ..calc import einvoice
 
@@ -12,6 +12,7 @@ class PostproductionInvoiceRun(models.Model):
 
     _inherit = "postproduction.invoice.run"
 
+    @api.model
     def _get_einvoice_problems(self, order):
         """The sentences saying why a platform would reject ``order``'s invoice; none
         outside France."""
@@ -30,6 +31,7 @@ class PostproductionInvoiceRun(models.Model):
         codes = einvoice.problems(order.company_id.country_id.code, buyer)
         return [self._get_einvoice_sentence(code, customer, order) for code in codes]
 
+    @api.model
     def _get_einvoice_sentence(self, code, customer, order):
         _ = self.env._
         name = customer.display_name
@@ -98,14 +100,3 @@ class PostproductionInvoiceRun(models.Model):
         split = orders.filtered(lambda o: len(by_customer.get(o.partner_invoice_id.id, ())) > 1)
         none_first = sorted(batches, key=lambda key: (key is not None, key or ""))
         return [batches[key] for key in none_first], split
-
-    def _flag_einvoice_moves(self, result_lines):
-        """Copy the lines' warnings onto the invoices created flagged."""
-        warning_of = defaultdict(list)
-        for line in result_lines:
-            if line.get("einvoice_warning") and line.get("move_id"):
-                warning_of[line["move_id"]].append(line["einvoice_warning"])
-        for move_id, warnings in warning_of.items():
-            self.env["account.move"].browse(move_id).postproduction_einvoice_warning = "\n".join(
-                dict.fromkeys(warnings)
-            )

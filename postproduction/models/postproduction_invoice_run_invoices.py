@@ -48,7 +48,6 @@ class PostproductionInvoiceRun(models.Model):
         moves = self._create_invoices(orders, plans)
         result = self._prepare_result_lines(orders, rows_by_order, plans, "generated", moves)
         self._create_billing_keys(orders, result, moves)
-        self._flag_einvoice_moves(result)
         return result
 
     def _invoice_context(self, plans):

@@ -326,11 +326,15 @@ class TestEInvoiceDocuments(EInvoiceCase):
         html, _kind = self.env["ir.actions.report"]._render_qweb_html(
             "account.account_invoices", invoice.ids
         )
-        self.assertIn("Option for the payment of VAT on debits", html.decode())
+        self.assertIn(
+            "Option pour le paiement de la taxe d'après les débits "
+            "(Option for the payment of VAT on debits)",
+            html.decode().replace("&#39;", "'"),
+        )
         tree = self.facturx_of(invoice)
         notes = tree.xpath("//rsm:ExchangedDocument/ram:IncludedNote", namespaces=CII)
         self.assertIn(
-            ("TXD", "Option for the payment of VAT on debits"),
+            ("TXD", "Option pour le paiement de la taxe d'après les débits"),
             [
                 (
                     n.findtext("ram:SubjectCode", namespaces=CII),
@@ -340,19 +344,28 @@ class TestEInvoiceDocuments(EInvoiceCase):
             ],
         )
 
-    def test_vat_mention_follows_the_customer_s_language(self):
+    def test_vat_mention_is_the_law_s_french_words_with_a_translation(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(["postproduction"], ["fr_FR"], True)
-        self.company.postproduction_vat_on_debits = True
-        self.acme.lang = "fr_FR"
-        self.order.partner_id = self.acme  # the invoice takes its customer's language
         invoice = self.env["account.move"].create(
             {"move_type": "out_invoice", "partner_id": self.acme.id, "postproduction_period": OCT}
         )
+        mention = "Option pour le paiement de la taxe d'après les débits"
         self.assertEqual(
             invoice._get_postproduction_vat_mention(),
-            "Option pour le paiement de la taxe d'après les débits",
+            f"{mention} (Option for the payment of VAT on debits)",
         )
+        self.acme.lang = "fr_FR"
+        self.assertEqual(invoice._get_postproduction_vat_mention(), mention)
+
+    def test_the_mention_is_not_printed_without_the_option(self):
+        self.october(self.order, days=1)
+        invoice = self.generate(domain=[("order_id", "=", self.order.id)]).move_ids
+        html, _kind = self.env["ir.actions.report"]._render_qweb_html(
+            "account.account_invoices", invoice.ids
+        )
+        self.assertNotIn("taxe d", html.decode().replace("&#39;", "'"))
+        self.assertEqual(invoice._get_postproduction_edi_notes(), [])
 
     def test_standard_invoices_keep_odoo_s_einvoice(self):
         """An invoice PostProduction does not handle keeps Odoo's own values."""
@@ -513,7 +526,9 @@ class TestEInvoiceRun(EInvoiceCase):
                 "postproduction_reference_policy": "required",
             }
         )
-        no_vat = self.brussels.copy({"name": "No VAT", "vat": False})
+        no_vat = self.brussels.copy(
+            {"name": "No VAT", "vat": False, "invoice_edi_format": "ubl_bis3"}
+        )
         no_format = self.acme.copy({"name": "No format", "invoice_edi_format": False})
         orders = (
             self.order_for(no_siren, False)
@@ -544,13 +559,19 @@ class TestEInvoiceRun(EInvoiceCase):
         self.assertFalse(run.move_ids.postproduction_einvoice_warning)
 
     def test_real_run_creates_them_flagged_by_default(self):
-        no_vat = self.brussels.copy({"name": "No VAT", "vat": False})
+        no_vat = self.brussels.copy(
+            {"name": "No VAT", "vat": False, "invoice_edi_format": "ubl_bis3"}
+        )
         order = self.order_for(no_vat, "NV-1")
         self.env.flush_all()
         run = self.generate(domain=[("order_id", "=", order.id)])
         self.assertEqual(run.line_ids.result, "generated")
         self.assertIn("without a VAT number", run.move_ids.postproduction_einvoice_warning)
         self.assertIn("without a VAT number", run.line_ids.einvoice_warning)
+        no_vat.vat = "BE0477472701"
+        self.env.invalidate_all()
+        self.assertFalse(run.move_ids.postproduction_einvoice_warning, "checked again")
+        self.assertIn("without a VAT number", run.line_ids.einvoice_warning, "the run's record")
 
     def test_no_check_outside_france(self):
         self.company.country_id = self.env.ref("base.us")
