@@ -33,25 +33,26 @@ class PostproductionInvoiceRun(models.Model):
 
     @api.model
     def _get_einvoice_sentence(self, code, customer, order):
-        _ = self.env._
         name = customer.display_name
         if code == "siren":
-            return _(
+            return self.env._(
                 "%(customer)s is a French business without a valid SIREN or SIRET (Company ID).",
                 customer=name,
             )
         if code == "order_reference":
-            return _(
+            return self.env._(
                 "%(customer)s requires its order reference and order %(order)s has none.",
                 customer=name,
                 order=order.name,
             )
         if code == "vat":
-            return _(
+            return self.env._(
                 "%(customer)s is a business in the European Union without a VAT number.",
                 customer=name,
             )
-        return _("%(customer)s has no e-invoice format, which its country requires.", customer=name)
+        return self.env._(
+            "%(customer)s has no e-invoice format, which its country requires.", customer=name
+        )
 
     def _hold_for_einvoice(self, order, rows):
         """The skipped lines of an order a platform would reject, when the company skips
