@@ -223,8 +223,12 @@ class AccountMove(models.Model):
         customer's language; empty for a move that bills or returns no instalment.
         """
         self.ensure_one()
-        instalments = self.env["postproduction.schedule"].search(
-            ["|", ("move_id", "=", self.id), ("credit_move_id", "=", self.id)]
+        # Whoever may print the invoice reads what it prints: an accountant with
+        # Invoicing's rights only has no access to the schedules themselves.
+        instalments = (
+            self.env["postproduction.schedule"]
+            .sudo()
+            .search(["|", ("move_id", "=", self.id), ("credit_move_id", "=", self.id)])
         )
         if not instalments:
             return {}
