@@ -89,6 +89,8 @@ class PostproductionInvoiceRun(models.Model):
                 lines.append(self._prepare_advance_line(order, "skipped", code="already_advanced"))
             elif order.currency_id.compare_amounts(amount, 0) <= 0:
                 lines.append(self._prepare_advance_line(order, "skipped", code="nothing_forecast"))
+            elif held := self._hold_advance_for_einvoice(order):
+                lines.append(held)
             elif self.simulate:
                 lines.append(self._prepare_advance_line(order, "simulated", amount=amount))
             else:
@@ -164,9 +166,10 @@ class PostproductionInvoiceRun(models.Model):
         )
         return key
 
-    def _prepare_advance_line(self, order, result, amount=0.0, move=None, code=None):
-        """The result line of ``order`` in an advance run (on the order's project)."""
-        return self._prepare_line(
+    def _prepare_advance_line(self, order, result, amount=0.0, move=None, code=None, **params):
+        """The result line of ``order`` in an advance run (on the order's project), with
+        what a platform would reject of its invoice when it is invoiced."""
+        line = self._prepare_line(
             self.env["postproduction.turnover"],
             result,
             amount=amount,
@@ -174,4 +177,8 @@ class PostproductionInvoiceRun(models.Model):
             code=code,
             order=order,
             project=order.postproduction_delivery_ids.project_id[:1] or order.project_id,
+            **params,
         )
+        if result in ("generated", "simulated"):
+            line["einvoice_warning"] = "\n".join(self._get_einvoice_problems(order)) or False
+        return line

@@ -64,6 +64,16 @@ class PostproductionInvoiceRun(models.Model):
             return []
         return [self._prepare_skipped_line(row, "einvoice", problems=problems) for row in rows]
 
+    def _hold_advance_for_einvoice(self, order):
+        """The skipped line of an order whose advance a platform would reject, when the
+        company skips such orders in real runs; else ``None``."""
+        if self.simulate or self.company_id.postproduction_einvoice_check != "skip":
+            return None
+        problems = self._get_einvoice_problems(order)
+        if not problems:
+            return None
+        return self._prepare_advance_line(order, "skipped", code="einvoice", problems=problems)
+
     def _get_einvoice_warning(self, order, split_orders):
         """The warning text of a generated or simulated line of ``order``: what a platform
         would reject, and whether the order was invoiced apart for its reference."""

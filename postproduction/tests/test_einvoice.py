@@ -17,6 +17,8 @@ import facturx
 from lxml import etree
 
 from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
 from odoo.tools import config
 
 from .common import PostproductionCase
@@ -124,7 +126,7 @@ class EInvoiceCase(PostproductionCase):
         """Odoo's Send & Print of ``invoice`` (download), as outside tests: the PDF is
         rendered and the e-invoice embedded or attached by Odoo itself."""
         with patch.dict(config.options, {"test_enable": False}):
-            self.env["account.move.send"]._generate_and_send_invoices(
+            invoice.env["account.move.send"]._generate_and_send_invoices(
                 invoice, sending_methods=["manual"]
             )
         self.assertTrue(invoice.invoice_pdf_report_id, "Send & Print made the PDF")
@@ -367,6 +369,25 @@ class TestEInvoiceDocuments(EInvoiceCase):
         self.assertNotIn("taxe d", html.decode().replace("&#39;", "'"))
         self.assertEqual(invoice._get_postproduction_edi_notes(), [])
 
+    def test_a_billing_user_without_postproduction_sends_the_same_einvoice(self):
+        """Send & Print by an accountant who has Invoicing's rights only: the deliveries
+        and orders behind the lines are read for the document, not shown to the user."""
+        self.october(self.order, days=2)
+        invoice = self.generate(domain=[("order_id", "=", self.order.id)]).move_ids
+        invoice.action_post()
+        billing = new_test_user(
+            self.env, "pp_einvoice_billing", groups="base.group_user,account.group_account_invoice"
+        )
+        self.assertFalse(billing.has_group("postproduction.group_postproduction_user"))
+        with self.assertRaises(AccessError):
+            self.env["postproduction.delivery"].with_user(billing).search([]).read(["name"])
+        tree = self.facturx_of(invoice.with_user(billing))
+        self.assertIn("Alice", self.cii(tree, "//ram:SpecifiedTradeProduct/ram:Description")[0])
+        self.assertEqual(
+            self.cii(tree, "//ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"),
+            ["PO-ACME-42"],
+        )
+
     def test_standard_invoices_keep_odoo_s_einvoice(self):
         """An invoice PostProduction does not handle keeps Odoo's own values."""
         invoice = self.env["account.move"].create(
@@ -468,6 +489,27 @@ class TestEInvoiceAdvance(EInvoiceCase):
             self.ubl(tree, "//cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"),
             [advance.name],
         )
+
+    def test_advance_runs_warn_and_skip_as_final_runs_do(self):
+        self.acme.vat = False
+        run = self.env["postproduction.invoice.run"].generate(
+            OCT,
+            invoice_date=date(2026, 10, 20),
+            mode="advance",
+            simulate=True,
+            domain=[("order_id", "=", self.order.id)],
+        )
+        self.assertEqual(run.line_ids.result, "simulated")
+        self.assertIn("without a VAT number", run.line_ids.einvoice_warning)
+        self.company.postproduction_einvoice_check = "skip"
+        run = self.env["postproduction.invoice.run"].generate(
+            OCT,
+            invoice_date=date(2026, 10, 20),
+            mode="advance",
+            domain=[("order_id", "=", self.order.id)],
+        )
+        self.assertEqual((run.line_ids.result, run.line_ids.reason_code), ("skipped", "einvoice"))
+        self.assertFalse(run.move_ids)
 
 
 class TestEInvoiceRun(EInvoiceCase):
