@@ -7,6 +7,7 @@ EN 16931 business rules (CEN's schematron, run by Saxon in ``einvoice_validator`
 """
 
 import json
+import re
 import subprocess
 import sys
 from datetime import date
@@ -151,6 +152,29 @@ class EInvoiceCase(PostproductionCase):
         self.assert_business_rules("ubl", xml)
         return etree.fromstring(xml)
 
+    def ubl_export(self, invoice):
+        """The Peppol UBL Odoo's builder makes of ``invoice`` (what Send & Print attaches
+        for a customer in BIS Billing 3.0), schema- and rule-checked."""
+        xml, errors = self.env["account.edi.xml.ubl_bis3"]._export_invoice(invoice)
+        self.assertFalse(errors)
+        flavor = "ubl-2.1-creditnote" if invoice.move_type == "out_refund" else "ubl-2.1-invoice"
+        self.assertTrue(facturx.xml_check_xsd(xml, flavor=flavor))
+        self.assert_business_rules("ubl", xml)
+        return etree.fromstring(xml)
+
+    def assert_ubl_totals(self, tree, invoice):
+        total = "//cac:LegalMonetaryTotal/cbc:%s"
+        self.assertEqual(
+            [
+                float(self.ubl(tree, total % name)[0])
+                for name in ("TaxExclusiveAmount", "PayableAmount")
+            ],
+            [invoice.amount_untaxed, invoice.amount_residual],
+        )
+        self.assertEqual(
+            float(self.ubl(tree, "/*/cac:TaxTotal/cbc:TaxAmount")[0]), invoice.amount_tax
+        )
+
     def assert_business_rules(self, flavor, xml):
         done = subprocess.run(
             [sys.executable, str(VALIDATOR), flavor],
@@ -214,8 +238,21 @@ class TestEInvoiceDocuments(EInvoiceCase):
         )
         self.assert_cii_totals(tree, invoice)
         self.assertEqual((invoice.amount_untaxed, invoice.amount_tax), (1500.0, 300.0))
+        html, _kind = self.env["ir.actions.report"]._render_qweb_html(
+            "account.account_invoices", invoice.ids
+        )
+        text = " ".join(re.sub(r"<[^>]+>", " ", html.decode()).split())
+        self.assertIn(f"Invoice {invoice.name}", text)
+        self.assertNotIn(proforma, html.decode(), "the posted document shows the legal number")
+
+        ubl = self.ubl_export(invoice)
+        self.assertEqual(self.ubl(ubl, "/*/cbc:ID"), [invoice.name])
+        self.assertEqual(self.ubl(ubl, "//cac:OrderReference/cbc:ID"), ["PO-ACME-42"])
+        self.assertEqual(self.ubl(ubl, "//cac:InvoicePeriod/cbc:EndDate"), ["2026-10-31"])
+        self.assert_ubl_totals(ubl, invoice)
 
     def test_belgian_customer_gets_a_valid_peppol_ubl_in_hours(self):
+        self.company.postproduction_vat_on_debits = True
         order = self.create_order(self.brussels, client_order_ref="BXL-7")
         hour_line = self.env["sale.order.line"].create(
             {
@@ -243,6 +280,11 @@ class TestEInvoiceDocuments(EInvoiceCase):
             invoice.amount_total,
         )
         self.assertEqual(invoice.amount_untaxed, 960.0)
+        self.assertIn(
+            "#TXD#Option pour le paiement de la taxe d'après les débits",
+            self.ubl(tree, "/*/cbc:Note"),
+        )
+        self.assert_ubl_totals(tree, invoice)
 
     def test_schedule_instalment_invoice_is_valid_and_bills_its_month(self):
         fixed = self.env["product.product"].create(
@@ -283,21 +325,39 @@ class TestEInvoiceDocuments(EInvoiceCase):
         )
         self.assert_cii_totals(tree, invoice)
         self.assertEqual(invoice.amount_untaxed, 1000.0)
+        ubl = self.ubl_export(invoice)
+        self.assertEqual(self.ubl(ubl, "//cac:InvoicePeriod/cbc:StartDate"), ["2026-10-01"])
+        self.assertEqual(self.ubl(ubl, "//cac:OrderReference/cbc:ID"), ["PO-FIXED"])
+        self.assert_ubl_totals(ubl, invoice)
 
-    def test_credit_note_refers_to_the_invoice_it_corrects(self):
+    def test_corrective_credit_note_refers_to_the_invoice_it_corrects(self):
         self.october(self.order, days=2)
         invoice = self.generate(domain=[("order_id", "=", self.order.id)]).move_ids
         invoice.action_post()
-        credit_note = invoice._reverse_moves([{"ref": "Two days disputed"}])
-        credit_note.action_post()
+        line = invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        credit_note = invoice._postproduction_correct(
+            {line: {"quantity": 1.5, "write_off": True}}, "Half a day disputed"
+        )
+        self.assertEqual((credit_note.move_type, credit_note.state), ("out_refund", "posted"))
+        self.assertEqual(credit_note.amount_untaxed, 250.0)
         tree = self.facturx_of(credit_note)
         self.assertEqual(self.cii(tree, "//rsm:ExchangedDocument/ram:TypeCode"), ["381"])
+        self.assertEqual(self.cii(tree, "//rsm:ExchangedDocument/ram:ID"), [credit_note.name])
         self.assertEqual(
             self.cii(tree, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID"), [invoice.name]
         )
         period = "//ram:BillingSpecifiedPeriod/ram:%s/udt:DateTimeString"
         self.assertEqual(self.cii(tree, period % "EndDateTime"), ["20261031"])
+        quantity = tree.xpath("//ram:BilledQuantity", namespaces=CII)
+        self.assertEqual([(q.get("unitCode"), float(q.text)) for q in quantity], [("DAY", 0.5)])
         self.assert_cii_totals(tree, credit_note)
+
+        ubl = self.ubl_export(credit_note)
+        self.assertEqual(
+            self.ubl(ubl, "//cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"),
+            [invoice.name],
+        )
+        self.assertEqual(self.ubl(ubl, "//cac:CreditNoteLine/cbc:CreditedQuantity"), ["0.5"])
 
     def test_a_draft_never_carries_an_einvoice(self):
         self.october(self.order, days=1)
@@ -452,6 +512,8 @@ class TestEInvoiceAdvance(EInvoiceCase):
         tree = self.facturx_of(advance)
         self.assert_cii_totals(tree, advance)
         self.assertEqual(self.cii(tree, "//rsm:ExchangedDocument/ram:TypeCode"), ["380"])
+        self.assertFalse(tree.xpath("//ram:InvoiceReferencedDocument", namespaces=CII))
+        self.assert_ubl_totals(self.ubl_export(advance), advance)
 
         self.work(22)  # 22 days x 500 = 11,000 against the 22 working days advanced
         final = self.generate(domain=[("order_id", "=", self.order.id)]).move_ids
@@ -477,6 +539,11 @@ class TestEInvoiceAdvance(EInvoiceCase):
             self.cii(tree, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID"), [advance.name]
         )
         self.assert_cii_totals(tree, credit_note)
+        ubl = self.ubl_export(credit_note)
+        self.assertEqual(
+            self.ubl(ubl, "//cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"),
+            [advance.name],
+        )
 
     def test_final_invoice_in_ubl_refers_to_the_advance(self):
         self.acme.invoice_edi_format = "ubl_bis3"
