@@ -54,6 +54,9 @@ class EInvoiceCase(PostproductionCase):
                 "city": "Paris",
                 "vat": "FR23334175221",
                 "company_registry": "33417522100016",
+                # what a company has until it chooses (the demo company opts in)
+                "postproduction_vat_on_debits": False,
+                "postproduction_einvoice_check": "flag",
             }
         )
         cls.acme.write(
