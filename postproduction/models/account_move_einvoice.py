@@ -48,15 +48,20 @@ class AccountMove(models.Model):
         self.ensure_one()
         if not self._postproduction_in_use():
             return {}
-        source = self.reversed_entry_id or self
-        period = self.postproduction_period or source.postproduction_period
         return {
-            "period": periods.month_bounds(period) if period else None,
+            "period": self._get_postproduction_edi_period(),
             "order_reference": self._get_postproduction_order_reference(),
             "preceding": self._get_postproduction_preceding_invoices(),
             "notes": self._get_postproduction_edi_notes(),
             "descriptions": self._get_postproduction_edi_descriptions(),
         }
+
+    def _get_postproduction_edi_period(self):
+        """(first day, last day) of the month the move bills (a credit note: the month
+        of the invoice it credits), or ``None``."""
+        source = self.reversed_entry_id or self
+        period = self.postproduction_period or source.postproduction_period
+        return periods.month_bounds(period) if period else None
 
     def _get_postproduction_edi_descriptions(self):
         """{invoice line: its description}, naming the consultants of the deliveries the
@@ -155,10 +160,9 @@ class AccountEdiXmlUbl20(models.AbstractModel):
     _inherit = "account.edi.xml.ubl_20"
 
     def _get_invoice_period_vals_list(self, invoice):
-        extra = invoice._get_postproduction_edi_values()
-        if extra.get("period"):
-            start, end = extra["period"]
-            return [{"start_date": start, "end_date": end}]
+        period = invoice._postproduction_in_use() and invoice._get_postproduction_edi_period()
+        if period:
+            return [{"start_date": period[0], "end_date": period[1]}]
         return super()._get_invoice_period_vals_list(invoice)
 
     def _get_invoice_line_item_vals(self, line, taxes_vals):
@@ -170,9 +174,12 @@ class AccountEdiXmlUbl20(models.AbstractModel):
 
     def _get_note_vals_list(self, invoice):
         notes = super()._get_note_vals_list(invoice)
-        extra = invoice._get_postproduction_edi_values()
+        if not invoice._postproduction_in_use():
+            return notes
         # Peppol and the French rules put a note's subject code first, between '#'.
-        return notes + [{"note": f"#{code}#{text}"} for code, text in extra.get("notes", [])]
+        return notes + [
+            {"note": f"#{code}#{text}"} for code, text in invoice._get_postproduction_edi_notes()
+        ]
 
     def _export_invoice_vals(self, invoice):
         vals = super()._export_invoice_vals(invoice)
