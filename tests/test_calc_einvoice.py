@@ -7,6 +7,7 @@ from odoo.addons.postproduction.calc import einvoice
 FRENCH_BUSINESS = einvoice.Buyer(
     country="FR",
     is_company=True,
+    in_eu=True,
     registry="732 829 320",
     vat="FR44732829320",
     edi_format="facturx",
@@ -41,7 +42,7 @@ def test_siren_and_siret(number, valid):
 
 def test_every_problem_in_order():
     buyer = einvoice.Buyer(
-        country="FR", is_company=True, registry="123", reference_policy="required"
+        country="FR", is_company=True, in_eu=True, registry="123", reference_policy="required"
     )
     assert einvoice.problems("FR", buyer) == ["siren", "order_reference", "vat", "format"]
 
@@ -63,11 +64,11 @@ def test_a_blank_reference_is_no_reference():
 
 
 def test_eu_businesses_need_a_vat_number_and_e_invoicing_countries_a_format():
-    belgian = einvoice.Buyer(country="BE", is_company=True)
+    belgian = einvoice.Buyer(country="BE", is_company=True, in_eu=True)
     assert einvoice.problems("FR", belgian) == ["vat", "format"]
     swiss = einvoice.Buyer(country="CH", is_company=True)
     assert einvoice.problems("FR", swiss) == []
-    italian = einvoice.Buyer(country="IT", is_company=True, vat="IT00743110157")
+    italian = einvoice.Buyer(country="IT", is_company=True, in_eu=True, vat="IT00743110157")
     assert einvoice.problems("FR", italian) == []
 
 

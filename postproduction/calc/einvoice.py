@@ -14,24 +14,18 @@ from stdnum.fr import siren, siret
 #: of September 2026), Belgium (Peppol B2B since January 2026), Germany (since 2025).
 EINVOICE_COUNTRIES = frozenset({"BE", "DE", "FR"})
 
-#: The European Union's member states, whose business customers need a VAT number.
-EU_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
-
 #: Customers' policies on order references, from none to one per invoice.
 REFERENCE_POLICIES = ("optional", "required", "per_invoice")
-
-#: The problems, in the order they are told.
-PROBLEMS = ("siren", "order_reference", "vat", "format")
 
 
 @dataclass(frozen=True)
 class Buyer:
-    """The facts of an invoice's buyer (its commercial partner) and of its order."""
+    """The facts of an invoice's buyer (its commercial partner) and of its order;
+    ``in_eu``: whether its country is a member state of the European Union."""
 
     country: str
     is_company: bool
+    in_eu: bool = False
     registry: str = ""
     vat: str = ""
     edi_format: str = ""
@@ -46,9 +40,10 @@ def is_valid_siren(number):
 
 
 def problems(seller_country, buyer):
-    """The codes of ``PROBLEMS`` an invoice from a company of ``seller_country`` to
-    ``buyer`` would be rejected for; none outside France, none for a private customer
-    but the order reference."""
+    """The codes of the problems an invoice from a company of ``seller_country`` to
+    ``buyer`` would be rejected for ("siren", "order_reference", "vat", "format", in
+    that order); none outside France, none for a private customer but the order
+    reference."""
     if seller_country != "FR":
         return []
     found = []
@@ -56,7 +51,7 @@ def problems(seller_country, buyer):
         found.append("siren")
     if buyer.reference_policy != "optional" and not (buyer.order_reference or "").strip():
         found.append("order_reference")
-    if buyer.is_company and buyer.country in EU_COUNTRIES and not buyer.vat:
+    if buyer.is_company and buyer.in_eu and not buyer.vat:
         found.append("vat")
     if buyer.is_company and buyer.country in EINVOICE_COUNTRIES and not buyer.edi_format:
         found.append("format")

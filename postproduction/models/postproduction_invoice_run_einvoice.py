@@ -22,6 +22,7 @@ class PostproductionInvoiceRun(models.Model):
         buyer = einvoice.Buyer(
             country=customer.country_id.code or "",
             is_company=customer.is_company,
+            in_eu=customer.country_id in self.env.ref("base.europe").country_ids,
             registry=customer.company_registry or "",
             vat=customer.vat or "",
             edi_format=customer.with_company(order.company_id).invoice_edi_format or "",
@@ -54,22 +55,25 @@ class PostproductionInvoiceRun(models.Model):
             "%(customer)s has no e-invoice format, which its country requires.", customer=name
         )
 
-    def _hold_for_einvoice(self, order, rows):
-        """The skipped lines of an order a platform would reject, when the company skips
-        such orders in real runs; else an empty list (the lines get the warning)."""
+    def _get_einvoice_problems_to_skip(self, order):
+        """The problems of ``order``'s invoice when this run skips such orders (a real run
+        of a company that chose so); else none (the lines get the warning)."""
         if self.simulate or self.company_id.postproduction_einvoice_check != "skip":
             return []
-        problems = self._get_einvoice_problems(order)
+        return self._get_einvoice_problems(order)
+
+    def _hold_for_einvoice(self, order, rows):
+        """The skipped lines of an order a platform would reject, when the run skips such
+        orders; else an empty list."""
+        problems = self._get_einvoice_problems_to_skip(order)
         if not problems:
             return []
         return [self._prepare_skipped_line(row, "einvoice", problems=problems) for row in rows]
 
     def _hold_advance_for_einvoice(self, order):
         """The skipped line of an order whose advance a platform would reject, when the
-        company skips such orders in real runs; else ``None``."""
-        if self.simulate or self.company_id.postproduction_einvoice_check != "skip":
-            return None
-        problems = self._get_einvoice_problems(order)
+        run skips such orders; else ``None``."""
+        problems = self._get_einvoice_problems_to_skip(order)
         if not problems:
             return None
         return self._prepare_advance_line(order, "skipped", code="einvoice", problems=problems)
