@@ -17,6 +17,8 @@ from .periods import add_months
 
 _AND, _OR, _NOT = "&", "|", "!"
 _BOUNDS = {">": (True, False), ">=": (True, True), "<": (False, False), "<=": (False, True)}
+#: The bounds of a domain that selects no month (no row has this period).
+_NOTHING = date(1, 1, 2)
 #: Beyond this many months, a range is not enumerated (no answer).
 _MAX_RANGE = 240
 
@@ -128,8 +130,8 @@ def _parse(tokens, position, field):
     return _leaf(token, field), position + 1
 
 
-def single_month(domain, field="period"):
-    """The first day of the one month ``domain`` can select on ``field``, else ``None``."""
+def _months_of(domain, field):
+    """The ``_Months`` ``domain`` allows on ``field``; ``None`` for a malformed domain."""
     if not isinstance(domain, list | tuple):
         return None
     tokens = list(domain)
@@ -140,5 +142,30 @@ def single_month(domain, field="period"):
             months = months.both(part)
     except (IndexError, TypeError):
         return None
-    resolved = months.resolved()
+    return months
+
+
+def single_month(domain, field="period"):
+    """The first day of the one month ``domain`` can select on ``field``, else ``None``."""
+    months = _months_of(domain, field)
+    resolved = months and months.resolved()
     return next(iter(resolved)) if resolved is not None and len(resolved) == 1 else None
+
+
+def month_bounds(domain, field="period"):
+    """``(first, last)`` days between which ``domain`` can select on ``field`` (``None``
+    for no bound on a side), or ``None`` when it bounds neither side.
+
+    The bounds only narrow what is read: the domain itself still selects the rows.
+    """
+    months = _months_of(domain, field)
+    if months is None:
+        return None
+    resolved = months.resolved()
+    if resolved is not None:
+        return (min(resolved), max(resolved)) if resolved else (_NOTHING, _NOTHING)
+    low = months.low and months.low[0]
+    high = months.high and months.high[0]
+    if low is None and high is None:
+        return None
+    return low, high

@@ -7,6 +7,7 @@ from odoo.tools import SQL, format_date
 from ..calc import diagnosis, statuses, turnover_key
 from ..models.postproduction_activity_statement import STATES as STATEMENT_STATES
 from . import postproduction_turnover_sql as turnover_sql
+from . import postproduction_turnover_sql_store as store
 
 _logger = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ INDEXES = [
     ),
 ]
 
+
+#: The advisory lock of the fold of the marked rows (``_fold_marks``).
+FOLD_LOCK = 0x7070_7475  # "pptu"
 
 #: Indexes of earlier versions, replaced by the ones above.
 OLD_INDEXES = ["postproduction_aal_timesheet_month_idx"]
@@ -236,55 +240,126 @@ class PostproductionTurnover(models.Model):
 
     # ------------------------------------------------------------------ view
     def init(self):
-        """Create the views and the triggers, and rebuild the timesheet sums they read when
-        their definition changed."""
+        """Create the views, the tables, the triggers and the functions; rebuild the
+        timesheet sums and the kept rows when their definition changed, and fold the
+        marks otherwise."""
         self.env.flush_all()
         cr = self.env.cr
         tools.drop_view_if_exists(cr, self._table)
         tools.drop_view_if_exists(cr, turnover_sql.DELIVERY_VIEW)  # of earlier versions
-        self._drop_month_function()
-        for view, _body in reversed(turnover_sql.view_bodies(self._table)):
+        self._drop_read_functions()
+        for view, _body in reversed(turnover_sql.view_bodies()):
             tools.drop_view_if_exists(cr, view)
         outdated = self._timesheet_month_outdated()
-        for statement in turnover_sql.create_statements(self._table, outdated):
+        stored_outdated = self._stored_outdated()
+        for statement in turnover_sql.create_statements(self._table, outdated, stored_outdated):
             cr.execute(statement)
         self._create_indexes()
         self._check_id_range()
-        self._give_ids_to_every_row()
+        if stored_outdated:
+            self._mark_everything()
+        self._fold_marks()
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(store.STORED_TABLE)))
 
     def _timesheet_month_outdated(self):
         """Whether the timesheet sums are missing or were built by another definition;
         an upgrade that does not change them keeps them (a million lines to sum again)."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT obj_description(to_regclass(%s), 'pg_class')",
-                turnover_sql.TIMESHEET_MONTH_TABLE,
-            )
+        return self._comment(turnover_sql.TIMESHEET_MONTH_TABLE) != (
+            turnover_sql.timesheet_month_fingerprint()
         )
-        return self.env.cr.fetchone()[0] != turnover_sql.timesheet_month_fingerprint()
+
+    def _stored_outdated(self):
+        """Whether the kept rows are missing or were computed by another definition."""
+        return self._comment(store.STORED_TABLE) != turnover_sql.stored_fingerprint()
+
+    def _comment(self, table):
+        self.env.cr.execute(SQL("SELECT obj_description(to_regclass(%s), 'pg_class')", table))
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _drop_timesheet_month(self):
-        """Remove the views, the timesheet sums, their triggers and function, and the
-        indexes of ours on Odoo's tables (uninstall)."""
+        """Remove the views, the kept rows, the timesheet sums, their triggers and
+        functions, and the indexes of ours on Odoo's tables (uninstall)."""
         views = (
             self._table,
+            store.LIVE_VIEW,
             turnover_sql.ACTIVITY_VIEW,
             turnover_sql.LINE_VIEW,
             turnover_sql.DELIVERY_VIEW,
         )
-        self._drop_month_function()
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self._drop_read_functions()
         for view in views:
             tools.drop_view_if_exists(self.env.cr, view)
-        for statement in turnover_sql.timesheet_month_drop():
+        for statement in [
+            *store.marks_drop(),
+            *turnover_sql.timesheet_month_drop(),
+            f"DROP TABLE IF EXISTS {store.STORED_TABLE}",
+            f"DROP TABLE IF EXISTS {store.DIRTY_TABLE}",
+        ]:
             self.env.cr.execute(SQL(statement))
         for name, *_definition in INDEXES:
             self.env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
 
-    def _drop_month_function(self):
+    def _drop_read_functions(self):
+        """Drop the functions that read the kept rows (they return their type), and the
+        function of earlier versions that read one month of the view."""
         self.env.cr.execute(
             SQL("DROP FUNCTION IF EXISTS %s(date)", SQL.identifier(turnover_sql.MONTH_FUNCTION))
         )
+        for statement in store.read_functions_drop():
+            self.env.cr.execute(SQL(statement))
+
+    # ------------------------------------------------------------------ kept rows
+    @api.model
+    def _mark_everything(self):
+        """Mark every row to compute again (the fold then computes them all)."""
+        self.env.cr.execute(
+            SQL("INSERT INTO %s VALUES (NULL, NULL)", SQL.identifier(store.DIRTY_TABLE))
+        )
+
+    @api.model
+    def _fold_marks(self):
+        """Compute the marked rows again and keep them; the number of marks folded.
+
+        One fold at a time (a transaction-level advisory lock): a second one would
+        compute the same rows and fail on the marks the first deletes.
+        """
+        cr = self.env.cr
+        cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", FOLD_LOCK))
+        if not cr.fetchone()[0]:
+            return 0
+        self._disable_jit()
+        cr.execute(SQL("SELECT %s()", SQL.identifier(store.FOLD_FUNCTION)))
+        folded = cr.fetchone()[0]
+        if folded:
+            self._give_ids_to_kept_rows()
+        return folded
+
+    def _give_ids_to_kept_rows(self):
+        """Give their id to the kept rows computed with their packed key."""
+        table = SQL.identifier(store.STORED_TABLE)
+        self.env.cr.execute(SQL("SELECT id FROM %s WHERE id > %s", table, turnover_key.MAX_ROW_ID))
+        given = self._give_ids([row[0] for row in self.env.cr.fetchall()])
+        if given:
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE %s s SET id = g.id
+                         FROM unnest(%s::bigint[], %s::bigint[]) g (packed, id)
+                        WHERE s.id = g.packed""",
+                    table,
+                    list(given),
+                    list(given.values()),
+                )
+            )
+            self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(turnover_sql.ROW_TABLE)))
+
+    @api.model
+    def _cron_fold_marks(self):
+        """Keep the rows changed since the last fold (every minute)."""
+        folded = self._fold_marks()
+        if folded:
+            _logger.info("PostProduction dashboard: %s marked keys computed again", folded)
 
     def _check_id_range(self):
         """Warn when project or order ids outgrow what a row id can hold."""

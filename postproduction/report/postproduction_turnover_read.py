@@ -5,7 +5,7 @@ close to one ``GROUP BY`` and give its rows their small ids. They rely on these 
 internals, to check on every upgrade of Odoo:
 
 - ``BaseModel._table_sql`` (a property: the ``FROM`` of the model's queries) and
-  ``SQL(to_flush=...)``, to read a month through ``MONTH_FUNCTION``;
+  ``SQL(to_flush=...)``, to read the months searched through ``store.ROWS_FUNCTION``;
 - ``BaseModel._search`` returning a ``Query`` (``select``, ``is_empty``), and
   ``_field_to_sql`` checking each field's access;
 - ``BaseModel.search_fetch`` as the one method behind ``search`` and ``search_read``;
@@ -22,6 +22,7 @@ from odoo.tools import SQL
 
 from ..calc import month_domain, turnover_key
 from . import postproduction_turnover_sql as turnover_sql
+from . import postproduction_turnover_sql_store as store
 
 
 # What ``web_read`` makes of a column fetched from the database (``convert_to_record`` then
@@ -69,7 +70,8 @@ _PLAIN_TYPES = {
 }
 
 
-#: The context key through which ``_search`` tells ``_table_sql`` the one month it reads.
+#: The context key through which ``_search`` tells ``_table_sql`` the first and last
+#: months it reads (ISO dates, ``None`` for no bound).
 MONTH_CONTEXT = "postproduction_turnover_month"
 
 
@@ -80,27 +82,28 @@ class PostproductionTurnover(models.Model):
     def _search(self, domain, offset=0, limit=None, order=None):
         self._disable_jit()
         domain = self._with_months_of_ids(domain)
-        month = month_domain.single_month(domain)
-        month = month and month.isoformat()
+        bounds = month_domain.month_bounds(domain)
+        bounds = bounds and tuple(day and day.isoformat() for day in bounds)
         model = self
-        if self.env.context.get(MONTH_CONTEXT) != month:
-            model = self.with_context(**{MONTH_CONTEXT: month})
+        if self.env.context.get(MONTH_CONTEXT) != bounds:
+            model = self.with_context(**{MONTH_CONTEXT: bounds})
         return super(PostproductionTurnover, model)._search(domain, offset, limit, order)
 
     @property
     def _table_sql(self):
-        """The rows of the month the search is about, when it is about one (``_search``).
+        """The rows of the months the search is about, when it bounds them (``_search``).
 
-        They come from the view through a function whose query PostgreSQL plans once per
-        connection (``turnover_sql.month_function_ddl``), rather than on every read.
+        They come from the kept rows and, for the keys marked since, from the view,
+        through a function whose queries PostgreSQL plans once per connection
+        (``store.rows_function_ddl``).
         """
         table = super()._table_sql
-        month = self.env.context.get(MONTH_CONTEXT)
-        if not month:
+        bounds = self.env.context.get(MONTH_CONTEXT)
+        if not bounds:
             return table
         # the fields of ``_depends`` ride along, so that their pending changes are flushed
         flush = SQL().join(SQL(to_flush=field) for field in table.to_flush)
-        return SQL("%s(%s::date)%s", SQL.identifier(turnover_sql.MONTH_FUNCTION), month, flush)
+        return SQL("%s(%s::date, %s::date)%s", SQL.identifier(store.ROWS_FUNCTION), *bounds, flush)
 
     @api.model
     def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
@@ -121,23 +124,6 @@ class PostproductionTurnover(models.Model):
         a run does: no row is given its id there. A run holds its transaction for
         minutes; ids it gave would make every reader of those rows wait for its end."""
         return self.browse(self._search(domain))
-
-    def _give_ids_to_every_row(self):
-        """Give their id to the rows that have none yet, and let PostgreSQL count them.
-
-        Reads then rarely give ids, and the planner knows the size of the table it joins:
-        believed empty, a table of a few thousand ids would be scanned once per row.
-        """
-        self._disable_jit()
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM %s WHERE id > %s",
-                SQL.identifier(self._table),
-                turnover_key.MAX_ROW_ID,
-            )
-        )
-        self._give_ids([row[0] for row in self.env.cr.fetchall()])
-        self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(turnover_sql.ROW_TABLE)))
 
     def _with_given_ids(self):
         """These rows, those read under their packed key given their small id.
@@ -335,8 +321,10 @@ class PostproductionTurnover(models.Model):
         self._disable_jit()
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM %s WHERE id IN %s AND period IN %s",
-                SQL.identifier(self._table),
+                "SELECT id FROM %s(%s, %s) WHERE id IN %s AND period IN %s",
+                SQL.identifier(store.ROWS_FUNCTION),
+                min(months),
+                max(months),
                 ids,
                 months,
             )

@@ -27,6 +27,7 @@ values) where the statements are assembled (``turnover_query``, ``create_stateme
 from odoo.tools import SQL
 
 from ..calc import diagnosis, turnover_key
+from . import postproduction_turnover_sql_store as store
 from .postproduction_turnover_sql_lines import (
     ACTIVITY_QUERY,
     COUNTED,
@@ -48,6 +49,7 @@ __all__ = [
     "TIMESHEET_MONTH_TABLE",
     "TIMESHEET_QUERY",
     "create_statements",
+    "stored_fingerprint",
     "timesheet_month_drop",
     "timesheet_month_fingerprint",
     "turnover_query",
@@ -57,7 +59,7 @@ __all__ = [
 DELIVERY_VIEW = "postproduction_turnover_delivery"
 LINE_VIEW = "postproduction_turnover_line"
 ACTIVITY_VIEW = "postproduction_turnover_activity"
-#: The rows of one month, planned once per database connection (``month_function_ddl``).
+#: The function of earlier versions that read one month of the view.
 MONTH_FUNCTION = "postproduction_turnover_month"
 
 #: The ids given to the rows, per key (``turnover_key``): ``serial`` keeps them in 32 bits.
@@ -305,45 +307,48 @@ def turnover_query():
     )
 
 
-def month_function_ddl(view):
-    """The function that returns the rows of ``view`` (the model's view) of one month.
-
-    PostgreSQL plans the view each time it is read, which takes about as long as a
-    tenth of reading a month of it. In a PL/pgSQL function, the query is planned once
-    per connection (a generic plan, ``period`` a parameter) and the plan kept until a
-    table it reads changes of definition or of statistics. The model reads a month
-    through it (``_table_sql``); the function is rebuilt with the view, after it.
-    """
-    return f"""
-        CREATE OR REPLACE FUNCTION {MONTH_FUNCTION}(date) RETURNS SETOF {view}
-        LANGUAGE plpgsql STABLE ROWS 2000
-        SET plan_cache_mode = force_generic_plan
-        SET jit = off
-        AS $body$
-        BEGIN
-            RETURN QUERY SELECT * FROM {view} WHERE period = $1;
-        END
-        $body$"""
-
-
-def view_bodies(table):
+def view_bodies():
     """The views, in the order they are created: ``(name, body)``, the body an ``SQL``."""
     return (
         (LINE_VIEW, SQL(LINE_QUERY)),
         (ACTIVITY_VIEW, SQL(ACTIVITY_QUERY)),
-        (table, turnover_query()),
+        (store.LIVE_VIEW, turnover_query()),
     )
 
 
-def create_statements(table, rebuild_timesheet_month):
-    """Every statement that creates the dashboard's tables, triggers, views and function
-    (``SQL`` objects, in order), once the views are dropped: what the model's ``init``
-    runs, and what ``tests/sql/dashboard.sql`` shows (with the sums rebuilt)."""
+def stored_fingerprint():
+    """What the kept rows are (see ``store.stored_fingerprint``)."""
+    query = turnover_query()
+    return store.stored_fingerprint("\n".join([LINE_QUERY, query.code, repr(query.params)]))
+
+
+def create_statements(table, rebuild_timesheet_month, rebuild_stored=True):
+    """Every statement that creates the dashboard's tables, triggers, views and functions
+    (``SQL`` objects, in order), once the views and the reading functions are dropped:
+    what the model's ``init`` runs, and what ``tests/sql/dashboard.sql`` shows (with
+    everything rebuilt). The model's view ``table`` reads every month through
+    ``store.ROWS_FUNCTION``; the model reads through it with the months of the search."""
     statements = [SQL(ddl) for ddl in timesheet_month_ddl(rebuild_timesheet_month)]
     statements.append(SQL(ROW_TABLE_DDL))
     statements += [
-        SQL("CREATE VIEW %s AS (%s)", SQL.identifier(view), body)
-        for view, body in view_bodies(table)
+        SQL("CREATE VIEW %s AS (%s)", SQL.identifier(view), body) for view, body in view_bodies()
     ]
-    statements.append(SQL(month_function_ddl(table)))
+    if rebuild_stored:
+        statements += [SQL(ddl) for ddl in store.stored_table_ddl()]
+        statements.append(
+            SQL(
+                "COMMENT ON TABLE %s IS %s",
+                SQL.identifier(store.STORED_TABLE),
+                stored_fingerprint(),
+            )
+        )
+    statements += [SQL(ddl) for ddl in store.marks_ddl()]
+    statements += [SQL(ddl) for ddl in store.read_functions_ddl()]
+    statements.append(
+        SQL(
+            "CREATE VIEW %s AS (SELECT * FROM %s(NULL, NULL))",
+            SQL.identifier(table),
+            SQL.identifier(store.ROWS_FUNCTION),
+        )
+    )
     return statements

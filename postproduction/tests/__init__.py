@@ -14,3 +14,4 @@ from . import test_context_rights
 from . import test_rpc
 from . import test_turnover_sql
 from . import test_activity_statement
+from . import test_turnover_kept

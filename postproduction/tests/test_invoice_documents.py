@@ -2,11 +2,11 @@ from datetime import date
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import new_test_user
 from odoo.tools.safe_eval import safe_eval
 
 from ..calc import periods
-from .common import JAN, TurnoverCase
+from .common import JAN, KeptRowsCase, TurnoverCase
 
 RUN = "postproduction.invoice.run"
 
@@ -286,7 +286,7 @@ class TestUnlock(InvoiceDocumentCase):
             self.invoice.with_user(self.user_unlock)._postproduction_unlock("  ")
 
 
-class TestDemoInvoices(TransactionCase):
+class TestDemoInvoices(KeptRowsCase):
     def demo_record(self, name):
         """The demo record ``name`` of PostProduction; the test is skipped without demo data."""
         record = self.env.ref(f"postproduction.{name}", raise_if_not_found=False)

@@ -5,13 +5,13 @@ from datetime import date, datetime
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.tests import Form, TransactionCase, new_test_user
+from odoo.tests import Form, new_test_user
 from odoo.tools import mute_logger
 
-from .common import PostproductionCase
+from .common import KeptRowsCase, PostproductionCase
 
 
-class TestCompanyWithoutPostproduction(TransactionCase):
+class TestCompanyWithoutPostproduction(KeptRowsCase):
     """A second company, "Plain services", invoices its timesheets the Odoo way: no
     delivery, no schedule, none of PostProduction's choices switched on."""
 

@@ -497,7 +497,7 @@ UNION ALL
      WHERE (l.delivered OR p.allow_billable OR p.id IS NULL)
 );
 
-CREATE VIEW "postproduction_turnover" AS (
+CREATE VIEW "postproduction_turnover_live" AS (
         SELECT COALESCE(k.id, (((EXTRACT(YEAR FROM f.period)::bigint - 1950) * 12 + EXTRACT(MONTH FROM f.period)::bigint) << 42) | (COALESCE(f.project_id, 0)::bigint << 22) | COALESCE(f.order_id, 4193279 + f.shared_company_id, 0)::bigint) AS id,
                f.period, f.project_id, f.order_id, f.partner_id, f.project_type_id,
                f.company_id, f.currency_id, NULLIF(f.mode, '')::varchar AS mode,
@@ -662,12 +662,1051 @@ CREATE VIEW "postproduction_turnover" AS (
                 AND k.company_id = COALESCE(f.shared_company_id, 0)
         );
 
-CREATE OR REPLACE FUNCTION postproduction_turnover_month(date) RETURNS SETOF postproduction_turnover
+DROP TABLE IF EXISTS postproduction_turnover_stored;
+
+CREATE TABLE postproduction_turnover_stored AS SELECT * FROM postproduction_turnover_live WITH NO DATA;
+
+CREATE INDEX postproduction_turnover_stored_period_idx ON postproduction_turnover_stored (period, project_id);
+
+CREATE INDEX postproduction_turnover_stored_id_idx ON postproduction_turnover_stored (id);
+
+COMMENT ON TABLE "postproduction_turnover_stored" IS 'postproduction 32833c8108634c63d989a23001f115626e8612db';
+
+CREATE TABLE IF NOT EXISTS postproduction_turnover_dirty (
+    project_id integer,
+    period date);
+
+CREATE OR REPLACE FUNCTION postproduction_mark_orders(integer[], date) RETURNS void
+            LANGUAGE sql AS $body$ INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT COALESCE(k.project_id, 0), $2
+                      FROM (
+    SELECT COALESCE(
+        (SELECT MIN(od.project_id)
+           FROM postproduction_delivery_sale_order_rel odr
+           JOIN postproduction_delivery od ON od.id = odr.delivery_id
+          WHERE odr.order_id = so.id AND od.active),
+        so.project_id) FROM sale_order so WHERE so.id = ANY($1)
+    UNION
+    SELECT COALESCE(
+        (SELECT MIN(ld.project_id) FROM postproduction_delivery ld
+          WHERE ld.sale_line_id = sol.id AND ld.active),
+        COALESCE(
+        (SELECT MIN(od.project_id)
+           FROM postproduction_delivery_sale_order_rel odr
+           JOIN postproduction_delivery od ON od.id = odr.delivery_id
+          WHERE odr.order_id = so.id AND od.active),
+        so.project_id),
+        sol.project_id)
+      FROM sale_order_line sol JOIN sale_order so ON so.id = sol.order_id
+     WHERE sol.order_id = ANY($1)
+    UNION
+    SELECT d.project_id FROM postproduction_delivery_sale_order_rel r
+      JOIN postproduction_delivery d ON d.id = r.delivery_id WHERE r.order_id = ANY($1)
+    UNION
+    SELECT d.project_id FROM postproduction_delivery d
+      JOIN sale_order_line sol ON sol.id = d.sale_line_id WHERE sol.order_id = ANY($1)
+    UNION
+    SELECT COALESCE(al.project_id,
+                    (SELECT pa.id FROM project_project pa WHERE pa.account_id = al.account_id
+                      ORDER BY pa.id LIMIT 1))
+      FROM account_analytic_line al WHERE al.order_id = ANY($1)
+    UNION
+    SELECT COALESCE(al.project_id,
+                    (SELECT pa.id FROM project_project pa WHERE pa.account_id = al.account_id
+                      ORDER BY pa.id LIMIT 1))
+      FROM account_analytic_line al JOIN sale_order_line sol ON sol.id = al.so_line
+     WHERE sol.order_id = ANY($1)) k (project_id) $body$;
+
+CREATE OR REPLACE FUNCTION postproduction_mark_invoice_lines(integer[]) RETURNS void
+            LANGUAGE sql AS $body$ INSERT INTO postproduction_turnover_dirty (project_id, period)
+    SELECT DISTINCT COALESCE(COALESCE(
+        (SELECT MIN(ld.project_id) FROM postproduction_delivery ld
+          WHERE ld.sale_line_id = sol.id AND ld.active),
+        COALESCE(
+        (SELECT MIN(od.project_id)
+           FROM postproduction_delivery_sale_order_rel odr
+           JOIN postproduction_delivery od ON od.id = odr.delivery_id
+          WHERE odr.order_id = so.id AND od.active),
+        so.project_id),
+        sol.project_id), 0), date_trunc('month', COALESCE(m.postproduction_period, m.invoice_date, m.date)::timestamp)::date
+      FROM account_move_line aml
+      JOIN account_move m ON m.id = aml.move_id
+      JOIN sale_order_line_invoice_rel ir ON ir.invoice_line_id = aml.id
+      JOIN sale_order_line sol ON sol.id = ir.order_line_id
+      JOIN sale_order so ON so.id = sol.order_id
+     WHERE aml.id = ANY($1) AND m.move_type IN ('out_invoice', 'out_refund') $body$;
+
+CREATE OR REPLACE FUNCTION postproduction_mark_moves(integer[]) RETURNS void
+            LANGUAGE sql AS $body$ SELECT postproduction_mark_invoice_lines(array_agg(id)) FROM account_move_line
+             WHERE move_id = ANY($1) AND display_type = 'product' $body$;
+
+CREATE OR REPLACE FUNCTION postproduction_mark_deliveries(integer[]) RETURNS void
+            LANGUAGE sql AS $body$ INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT COALESCE(project_id, 0), NULL::date
+                      FROM postproduction_delivery WHERE id = ANY($1);
+            SELECT postproduction_mark_orders(array_agg(DISTINCT o.order_id), NULL)
+              FROM (SELECT r.order_id FROM postproduction_delivery_sale_order_rel r
+                     WHERE r.delivery_id = ANY($1)
+                    UNION
+                    SELECT sol.order_id FROM postproduction_delivery d
+                      JOIN sale_order_line sol ON sol.id = d.sale_line_id
+                     WHERE d.id = ANY($1)
+                    UNION
+                    SELECT al.order_id FROM postproduction_delivery d
+                      JOIN project_project p ON p.id = d.project_id
+                      JOIN account_analytic_line al
+                        ON al.account_id = p.account_id AND al.product_id = d.product_id
+                       AND al.project_id IS NULL
+                       AND al.date BETWEEN d.date_start AND d.date_end
+                     WHERE d.id = ANY($1) AND d.kind IN ('product', 'purchase')
+                       AND al.order_id IS NOT NULL) o $body$;
+
+CREATE OR REPLACE FUNCTION postproduction_mark_partners(integer[]) RETURNS void
+            LANGUAGE sql AS $body$ INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT id, NULL::date FROM project_project
+                     WHERE partner_id = ANY($1);
+            SELECT postproduction_mark_orders(array_agg(id), NULL) FROM sale_order
+             WHERE partner_id = ANY($1) $body$;
+
+CREATE OR REPLACE FUNCTION postproduction_mark_account_move_before() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_moves(ARRAY[OLD.id]);
+    RETURN NEW;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_account_move_before ON account_move;
+
+CREATE TRIGGER postproduction_mark_account_move_before BEFORE UPDATE
+                OF company_id, date, invoice_date, move_type, postproduction_period, state ON account_move
+                FOR EACH ROW WHEN ((OLD.company_id IS DISTINCT FROM NEW.company_id OR OLD.date IS DISTINCT FROM NEW.date OR OLD.invoice_date IS DISTINCT FROM NEW.invoice_date OR OLD.move_type IS DISTINCT FROM NEW.move_type OR OLD.postproduction_period IS DISTINCT FROM NEW.postproduction_period OR OLD.state IS DISTINCT FROM NEW.state) AND (OLD.move_type IN ('out_invoice', 'out_refund') OR NEW.move_type IN ('out_invoice', 'out_refund')))
+                EXECUTE FUNCTION postproduction_mark_account_move_before();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_account_move_after() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_moves(ARRAY[NEW.id]);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_account_move_after ON account_move;
+
+CREATE TRIGGER postproduction_mark_account_move_after AFTER UPDATE
+                OF company_id, date, invoice_date, move_type, postproduction_period, state ON account_move
+                FOR EACH ROW WHEN ((OLD.company_id IS DISTINCT FROM NEW.company_id OR OLD.date IS DISTINCT FROM NEW.date OR OLD.invoice_date IS DISTINCT FROM NEW.invoice_date OR OLD.move_type IS DISTINCT FROM NEW.move_type OR OLD.postproduction_period IS DISTINCT FROM NEW.postproduction_period OR OLD.state IS DISTINCT FROM NEW.state) AND (OLD.move_type IN ('out_invoice', 'out_refund') OR NEW.move_type IN ('out_invoice', 'out_refund')))
+                EXECUTE FUNCTION postproduction_mark_account_move_after();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_account_move_delete() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_moves(ARRAY[OLD.id]);
+    RETURN OLD;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_account_move_delete ON account_move;
+
+CREATE TRIGGER postproduction_mark_account_move_delete BEFORE DELETE
+                 ON account_move
+                FOR EACH ROW WHEN ((OLD.move_type IN ('out_invoice', 'out_refund')))
+                EXECUTE FUNCTION postproduction_mark_account_move_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_account_move_line_before() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_invoice_lines(ARRAY[OLD.id]);
+    RETURN NEW;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_account_move_line_before ON account_move_line;
+
+CREATE TRIGGER postproduction_mark_account_move_line_before BEFORE UPDATE
+                OF display_type, move_id, postproduction_write_off, price_subtotal ON account_move_line
+                FOR EACH ROW WHEN ((OLD.display_type IS DISTINCT FROM NEW.display_type OR OLD.move_id IS DISTINCT FROM NEW.move_id OR OLD.postproduction_write_off IS DISTINCT FROM NEW.postproduction_write_off OR OLD.price_subtotal IS DISTINCT FROM NEW.price_subtotal))
+                EXECUTE FUNCTION postproduction_mark_account_move_line_before();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_account_move_line_after() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_invoice_lines(ARRAY[NEW.id]);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_account_move_line_after ON account_move_line;
+
+CREATE TRIGGER postproduction_mark_account_move_line_after AFTER UPDATE
+                OF display_type, move_id, postproduction_write_off, price_subtotal ON account_move_line
+                FOR EACH ROW WHEN ((OLD.display_type IS DISTINCT FROM NEW.display_type OR OLD.move_id IS DISTINCT FROM NEW.move_id OR OLD.postproduction_write_off IS DISTINCT FROM NEW.postproduction_write_off OR OLD.price_subtotal IS DISTINCT FROM NEW.price_subtotal))
+                EXECUTE FUNCTION postproduction_mark_account_move_line_after();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_account_move_line_delete() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_invoice_lines(ARRAY[OLD.id]);
+    RETURN OLD;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_account_move_line_delete ON account_move_line;
+
+CREATE TRIGGER postproduction_mark_account_move_line_delete BEFORE DELETE
+                 ON account_move_line
+                FOR EACH ROW WHEN ((OLD.display_type = 'product'))
+                EXECUTE FUNCTION postproduction_mark_account_move_line_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_account_move_line_expense() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period)
+SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
+  FROM (SELECT * FROM account_analytic_line WHERE move_line_id = NEW.id) r
+  LEFT JOIN sale_order_line sol ON sol.id = r.so_line
+  LEFT JOIN sale_order so ON so.id = sol.order_id
+ CROSS JOIN LATERAL (
+       SELECT CASE WHEN sol.id IS NOT NULL THEN COALESCE(
+(SELECT MIN(ld.project_id) FROM postproduction_delivery ld
+  WHERE ld.sale_line_id = sol.id AND ld.active),
+COALESCE(
+(SELECT MIN(od.project_id)
+   FROM postproduction_delivery_sale_order_rel odr
+   JOIN postproduction_delivery od ON od.id = odr.delivery_id
+  WHERE odr.order_id = so.id AND od.active),
+so.project_id),
+sol.project_id) END,
+              (SELECT pa.id FROM project_project pa WHERE pa.account_id = r.account_id
+                ORDER BY pa.id LIMIT 1)) x (line_project, account_project)
+ CROSS JOIN LATERAL unnest(
+       CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
+            ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
+       END) k (project_id)
+ WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_account_move_line_expense ON account_move_line;
+
+CREATE TRIGGER postproduction_mark_account_move_line_expense AFTER UPDATE
+                OF expense_id ON account_move_line
+                FOR EACH ROW WHEN ((OLD.expense_id IS DISTINCT FROM NEW.expense_id))
+                EXECUTE FUNCTION postproduction_mark_account_move_line_expense();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_sale_order_before() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_orders(ARRAY[OLD.id], NULL);
+    RETURN NEW;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_sale_order_before ON sale_order;
+
+CREATE TRIGGER postproduction_mark_sale_order_before BEFORE UPDATE
+                OF company_id, currency_id, name, partner_id, postproduction_mode, postproduction_signoff, project_id, state ON sale_order
+                FOR EACH ROW WHEN ((OLD.company_id IS DISTINCT FROM NEW.company_id OR OLD.currency_id IS DISTINCT FROM NEW.currency_id OR OLD.name IS DISTINCT FROM NEW.name OR OLD.partner_id IS DISTINCT FROM NEW.partner_id OR OLD.postproduction_mode IS DISTINCT FROM NEW.postproduction_mode OR OLD.postproduction_signoff IS DISTINCT FROM NEW.postproduction_signoff OR OLD.project_id IS DISTINCT FROM NEW.project_id OR OLD.state IS DISTINCT FROM NEW.state))
+                EXECUTE FUNCTION postproduction_mark_sale_order_before();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_sale_order_after() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_orders(ARRAY[NEW.id], NULL);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_sale_order_after ON sale_order;
+
+CREATE TRIGGER postproduction_mark_sale_order_after AFTER UPDATE
+                OF company_id, currency_id, name, partner_id, postproduction_mode, postproduction_signoff, project_id, state ON sale_order
+                FOR EACH ROW WHEN ((OLD.company_id IS DISTINCT FROM NEW.company_id OR OLD.currency_id IS DISTINCT FROM NEW.currency_id OR OLD.name IS DISTINCT FROM NEW.name OR OLD.partner_id IS DISTINCT FROM NEW.partner_id OR OLD.postproduction_mode IS DISTINCT FROM NEW.postproduction_mode OR OLD.postproduction_signoff IS DISTINCT FROM NEW.postproduction_signoff OR OLD.project_id IS DISTINCT FROM NEW.project_id OR OLD.state IS DISTINCT FROM NEW.state))
+                EXECUTE FUNCTION postproduction_mark_sale_order_after();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_sale_order_delete() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_orders(ARRAY[OLD.id], NULL);
+    RETURN OLD;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_sale_order_delete ON sale_order;
+
+CREATE TRIGGER postproduction_mark_sale_order_delete BEFORE DELETE
+                 ON sale_order
+                FOR EACH ROW
+                EXECUTE FUNCTION postproduction_mark_sale_order_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_sale_order_line_before() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_orders(ARRAY[OLD.order_id], NULL);
+    RETURN NEW;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_sale_order_line_before ON sale_order_line;
+
+CREATE TRIGGER postproduction_mark_sale_order_line_before BEFORE UPDATE
+                OF discount, is_expense, order_id, postproduction_advance_period, price_unit, product_uom, project_id ON sale_order_line
+                FOR EACH ROW WHEN ((OLD.discount IS DISTINCT FROM NEW.discount OR OLD.is_expense IS DISTINCT FROM NEW.is_expense OR OLD.order_id IS DISTINCT FROM NEW.order_id OR OLD.postproduction_advance_period IS DISTINCT FROM NEW.postproduction_advance_period OR OLD.price_unit IS DISTINCT FROM NEW.price_unit OR OLD.product_uom IS DISTINCT FROM NEW.product_uom OR OLD.project_id IS DISTINCT FROM NEW.project_id))
+                EXECUTE FUNCTION postproduction_mark_sale_order_line_before();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_sale_order_line_after() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_orders(ARRAY[NEW.order_id], NULL);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_sale_order_line_after ON sale_order_line;
+
+CREATE TRIGGER postproduction_mark_sale_order_line_after AFTER UPDATE
+                OF discount, is_expense, order_id, postproduction_advance_period, price_unit, product_uom, project_id ON sale_order_line
+                FOR EACH ROW WHEN ((OLD.discount IS DISTINCT FROM NEW.discount OR OLD.is_expense IS DISTINCT FROM NEW.is_expense OR OLD.order_id IS DISTINCT FROM NEW.order_id OR OLD.postproduction_advance_period IS DISTINCT FROM NEW.postproduction_advance_period OR OLD.price_unit IS DISTINCT FROM NEW.price_unit OR OLD.product_uom IS DISTINCT FROM NEW.product_uom OR OLD.project_id IS DISTINCT FROM NEW.project_id))
+                EXECUTE FUNCTION postproduction_mark_sale_order_line_after();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_sale_order_line_delete() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_orders(ARRAY[OLD.order_id], NULL);
+    RETURN OLD;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_sale_order_line_delete ON sale_order_line;
+
+CREATE TRIGGER postproduction_mark_sale_order_line_delete BEFORE DELETE
+                 ON sale_order_line
+                FOR EACH ROW
+                EXECUTE FUNCTION postproduction_mark_sale_order_line_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_delivery_before() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_deliveries(ARRAY[OLD.id]);
+    RETURN NEW;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_delivery_before ON postproduction_delivery;
+
+CREATE TRIGGER postproduction_mark_delivery_before BEFORE UPDATE
+                OF active, correlation_status, daily_rate, date_end, date_start, employee_id, kind, name, product_id, project_id, sale_line_id, state ON postproduction_delivery
+                FOR EACH ROW WHEN ((OLD.active IS DISTINCT FROM NEW.active OR OLD.correlation_status IS DISTINCT FROM NEW.correlation_status OR OLD.daily_rate IS DISTINCT FROM NEW.daily_rate OR OLD.date_end IS DISTINCT FROM NEW.date_end OR OLD.date_start IS DISTINCT FROM NEW.date_start OR OLD.employee_id IS DISTINCT FROM NEW.employee_id OR OLD.kind IS DISTINCT FROM NEW.kind OR OLD.name IS DISTINCT FROM NEW.name OR OLD.product_id IS DISTINCT FROM NEW.product_id OR OLD.project_id IS DISTINCT FROM NEW.project_id OR OLD.sale_line_id IS DISTINCT FROM NEW.sale_line_id OR OLD.state IS DISTINCT FROM NEW.state))
+                EXECUTE FUNCTION postproduction_mark_delivery_before();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_delivery_after() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_deliveries(ARRAY[NEW.id]);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_delivery_after ON postproduction_delivery;
+
+CREATE TRIGGER postproduction_mark_delivery_after AFTER UPDATE
+                OF active, correlation_status, daily_rate, date_end, date_start, employee_id, kind, name, product_id, project_id, sale_line_id, state ON postproduction_delivery
+                FOR EACH ROW WHEN ((OLD.active IS DISTINCT FROM NEW.active OR OLD.correlation_status IS DISTINCT FROM NEW.correlation_status OR OLD.daily_rate IS DISTINCT FROM NEW.daily_rate OR OLD.date_end IS DISTINCT FROM NEW.date_end OR OLD.date_start IS DISTINCT FROM NEW.date_start OR OLD.employee_id IS DISTINCT FROM NEW.employee_id OR OLD.kind IS DISTINCT FROM NEW.kind OR OLD.name IS DISTINCT FROM NEW.name OR OLD.product_id IS DISTINCT FROM NEW.product_id OR OLD.project_id IS DISTINCT FROM NEW.project_id OR OLD.sale_line_id IS DISTINCT FROM NEW.sale_line_id OR OLD.state IS DISTINCT FROM NEW.state))
+                EXECUTE FUNCTION postproduction_mark_delivery_after();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_delivery_insert() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_deliveries(ARRAY[NEW.id]);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_delivery_insert ON postproduction_delivery;
+
+CREATE TRIGGER postproduction_mark_delivery_insert AFTER INSERT
+                 ON postproduction_delivery
+                FOR EACH ROW
+                EXECUTE FUNCTION postproduction_mark_delivery_insert();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_delivery_delete() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_deliveries(ARRAY[OLD.id]);
+    RETURN OLD;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_delivery_delete ON postproduction_delivery;
+
+CREATE TRIGGER postproduction_mark_delivery_delete BEFORE DELETE
+                 ON postproduction_delivery
+                FOR EACH ROW
+                EXECUTE FUNCTION postproduction_mark_delivery_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_schedule_insert() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT COALESCE(COALESCE(
+(SELECT MIN(od.project_id)
+   FROM postproduction_delivery_sale_order_rel odr
+   JOIN postproduction_delivery od ON od.id = odr.delivery_id
+  WHERE odr.order_id = so.id AND od.active),
+so.project_id), 0),
+                        date_trunc('month', NEW.date::timestamp)::date
+                   FROM sale_order so WHERE so.id = NEW.order_id;
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_schedule_insert ON postproduction_schedule;
+
+CREATE TRIGGER postproduction_mark_schedule_insert AFTER INSERT
+                 ON postproduction_schedule
+                FOR EACH ROW
+                EXECUTE FUNCTION postproduction_mark_schedule_insert();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_schedule_update() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT COALESCE(COALESCE(
+(SELECT MIN(od.project_id)
+   FROM postproduction_delivery_sale_order_rel odr
+   JOIN postproduction_delivery od ON od.id = odr.delivery_id
+  WHERE odr.order_id = so.id AND od.active),
+so.project_id), 0),
+                        date_trunc('month', OLD.date::timestamp)::date
+                   FROM sale_order so WHERE so.id = OLD.order_id;INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT COALESCE(COALESCE(
+(SELECT MIN(od.project_id)
+   FROM postproduction_delivery_sale_order_rel odr
+   JOIN postproduction_delivery od ON od.id = odr.delivery_id
+  WHERE odr.order_id = so.id AND od.active),
+so.project_id), 0),
+                        date_trunc('month', NEW.date::timestamp)::date
+                   FROM sale_order so WHERE so.id = NEW.order_id;
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_schedule_update ON postproduction_schedule;
+
+CREATE TRIGGER postproduction_mark_schedule_update AFTER UPDATE
+                OF amount, date, move_id, order_id ON postproduction_schedule
+                FOR EACH ROW WHEN ((OLD.amount IS DISTINCT FROM NEW.amount OR OLD.date IS DISTINCT FROM NEW.date OR OLD.move_id IS DISTINCT FROM NEW.move_id OR OLD.order_id IS DISTINCT FROM NEW.order_id))
+                EXECUTE FUNCTION postproduction_mark_schedule_update();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_schedule_delete() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT COALESCE(COALESCE(
+(SELECT MIN(od.project_id)
+   FROM postproduction_delivery_sale_order_rel odr
+   JOIN postproduction_delivery od ON od.id = odr.delivery_id
+  WHERE odr.order_id = so.id AND od.active),
+so.project_id), 0),
+                        date_trunc('month', OLD.date::timestamp)::date
+                   FROM sale_order so WHERE so.id = OLD.order_id;
+    RETURN OLD;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_schedule_delete ON postproduction_schedule;
+
+CREATE TRIGGER postproduction_mark_schedule_delete BEFORE DELETE
+                 ON postproduction_schedule
+                FOR EACH ROW
+                EXECUTE FUNCTION postproduction_mark_schedule_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_activity_statement_insert() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_orders(ARRAY[NEW.order_id], NEW.period);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_activity_statement_insert ON postproduction_activity_statement;
+
+CREATE TRIGGER postproduction_mark_activity_statement_insert AFTER INSERT
+                 ON postproduction_activity_statement
+                FOR EACH ROW
+                EXECUTE FUNCTION postproduction_mark_activity_statement_insert();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_activity_statement_update() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_orders(ARRAY[OLD.order_id], OLD.period);
+     PERFORM postproduction_mark_orders(ARRAY[NEW.order_id], NEW.period);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_activity_statement_update ON postproduction_activity_statement;
+
+CREATE TRIGGER postproduction_mark_activity_statement_update AFTER UPDATE
+                OF order_id, period, state ON postproduction_activity_statement
+                FOR EACH ROW WHEN ((OLD.order_id IS DISTINCT FROM NEW.order_id OR OLD.period IS DISTINCT FROM NEW.period OR OLD.state IS DISTINCT FROM NEW.state))
+                EXECUTE FUNCTION postproduction_mark_activity_statement_update();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_activity_statement_delete() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_orders(ARRAY[OLD.order_id], OLD.period);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_activity_statement_delete ON postproduction_activity_statement;
+
+CREATE TRIGGER postproduction_mark_activity_statement_delete AFTER DELETE
+                 ON postproduction_activity_statement
+                FOR EACH ROW
+                EXECUTE FUNCTION postproduction_mark_activity_statement_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_turnover_note_insert() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) VALUES (COALESCE(NEW.project_id, 0), NEW.period);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_turnover_note_insert ON postproduction_turnover_note;
+
+CREATE TRIGGER postproduction_mark_turnover_note_insert AFTER INSERT
+                 ON postproduction_turnover_note
+                FOR EACH ROW
+                EXECUTE FUNCTION postproduction_mark_turnover_note_insert();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_turnover_note_update() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) VALUES (COALESCE(OLD.project_id, 0), OLD.period),
+                    (COALESCE(NEW.project_id, 0), NEW.period);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_turnover_note_update ON postproduction_turnover_note;
+
+CREATE TRIGGER postproduction_mark_turnover_note_update AFTER UPDATE
+                OF company_id, note, order_id, period, project_id ON postproduction_turnover_note
+                FOR EACH ROW WHEN ((OLD.company_id IS DISTINCT FROM NEW.company_id OR OLD.note IS DISTINCT FROM NEW.note OR OLD.order_id IS DISTINCT FROM NEW.order_id OR OLD.period IS DISTINCT FROM NEW.period OR OLD.project_id IS DISTINCT FROM NEW.project_id))
+                EXECUTE FUNCTION postproduction_mark_turnover_note_update();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_turnover_note_delete() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) VALUES (COALESCE(OLD.project_id, 0), OLD.period);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_turnover_note_delete ON postproduction_turnover_note;
+
+CREATE TRIGGER postproduction_mark_turnover_note_delete AFTER DELETE
+                 ON postproduction_turnover_note
+                FOR EACH ROW
+                EXECUTE FUNCTION postproduction_mark_turnover_note_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_project_project_update() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT id, NULL::date FROM project_project
+              WHERE id IN (OLD.id, NEW.id)
+                 OR account_id IN (OLD.account_id, NEW.account_id);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_project_project_update ON project_project;
+
+CREATE TRIGGER postproduction_mark_project_project_update AFTER UPDATE
+                OF account_id, allow_billable, company_id, name, partner_id, postproduction_type_id ON project_project
+                FOR EACH ROW WHEN ((OLD.account_id IS DISTINCT FROM NEW.account_id OR OLD.allow_billable IS DISTINCT FROM NEW.allow_billable OR OLD.company_id IS DISTINCT FROM NEW.company_id OR OLD.name IS DISTINCT FROM NEW.name OR OLD.partner_id IS DISTINCT FROM NEW.partner_id OR OLD.postproduction_type_id IS DISTINCT FROM NEW.postproduction_type_id))
+                EXECUTE FUNCTION postproduction_mark_project_project_update();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_project_project_delete() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) VALUES (OLD.id, NULL);
+    RETURN OLD;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_project_project_delete ON project_project;
+
+CREATE TRIGGER postproduction_mark_project_project_delete BEFORE DELETE
+                 ON project_project
+                FOR EACH ROW
+                EXECUTE FUNCTION postproduction_mark_project_project_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_hr_employee_update() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT project_id, NULL::date FROM postproduction_delivery
+              WHERE employee_id = NEW.id;
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_hr_employee_update ON hr_employee;
+
+CREATE TRIGGER postproduction_mark_hr_employee_update AFTER UPDATE
+                OF name ON hr_employee
+                FOR EACH ROW WHEN ((OLD.name IS DISTINCT FROM NEW.name))
+                EXECUTE FUNCTION postproduction_mark_hr_employee_update();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_res_partner_update() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_partners(ARRAY[NEW.id]);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_res_partner_update ON res_partner;
+
+CREATE TRIGGER postproduction_mark_res_partner_update AFTER UPDATE
+                OF complete_name ON res_partner
+                FOR EACH ROW WHEN ((OLD.complete_name IS DISTINCT FROM NEW.complete_name))
+                EXECUTE FUNCTION postproduction_mark_res_partner_update();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_product_template_name() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT d.project_id, NULL::date FROM postproduction_delivery d
+              JOIN product_product pp ON pp.id = d.product_id
+             WHERE pp.product_tmpl_id = NEW.id;
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_product_template_name ON product_template;
+
+CREATE TRIGGER postproduction_mark_product_template_name AFTER UPDATE
+                OF name ON product_template
+                FOR EACH ROW WHEN ((OLD.name IS DISTINCT FROM NEW.name))
+                EXECUTE FUNCTION postproduction_mark_product_template_name();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_product_template_price() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) VALUES (NULL, NULL);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_product_template_price ON product_template;
+
+CREATE TRIGGER postproduction_mark_product_template_price AFTER UPDATE
+                OF expense_policy, list_price ON product_template
+                FOR EACH ROW WHEN ((OLD.expense_policy IS DISTINCT FROM NEW.expense_policy OR OLD.list_price IS DISTINCT FROM NEW.list_price))
+                EXECUTE FUNCTION postproduction_mark_product_template_price();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_product_product_update() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) VALUES (NULL, NULL);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_product_product_update ON product_product;
+
+CREATE TRIGGER postproduction_mark_product_product_update AFTER UPDATE
+                OF product_tmpl_id ON product_product
+                FOR EACH ROW WHEN ((OLD.product_tmpl_id IS DISTINCT FROM NEW.product_tmpl_id))
+                EXECUTE FUNCTION postproduction_mark_product_product_update();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_res_company_update() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) VALUES (NULL, NULL);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_res_company_update ON res_company;
+
+CREATE TRIGGER postproduction_mark_res_company_update AFTER UPDATE
+                OF currency_id, postproduction_validated_timesheets_only ON res_company
+                FOR EACH ROW WHEN ((OLD.currency_id IS DISTINCT FROM NEW.currency_id OR OLD.postproduction_validated_timesheets_only IS DISTINCT FROM NEW.postproduction_validated_timesheets_only))
+                EXECUTE FUNCTION postproduction_mark_res_company_update();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_res_currency_update() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) VALUES (NULL, NULL);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_res_currency_update ON res_currency;
+
+CREATE TRIGGER postproduction_mark_res_currency_update AFTER UPDATE
+                OF decimal_places ON res_currency
+                FOR EACH ROW WHEN ((OLD.decimal_places IS DISTINCT FROM NEW.decimal_places))
+                EXECUTE FUNCTION postproduction_mark_res_currency_update();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_uom_uom_update() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) VALUES (NULL, NULL);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_uom_uom_update ON uom_uom;
+
+CREATE TRIGGER postproduction_mark_uom_uom_update AFTER UPDATE
+                OF category_id, factor ON uom_uom
+                FOR EACH ROW WHEN ((OLD.category_id IS DISTINCT FROM NEW.category_id OR OLD.factor IS DISTINCT FROM NEW.factor))
+                EXECUTE FUNCTION postproduction_mark_uom_uom_update();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_account_analytic_line_insert() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT project_id, date_trunc('month', al.date::timestamp)::date FROM new_rows al
+                    WHERE project_id IS NOT NULL;INSERT INTO postproduction_turnover_dirty (project_id, period)
+SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
+  FROM new_rows r
+  LEFT JOIN sale_order_line sol ON sol.id = r.so_line
+  LEFT JOIN sale_order so ON so.id = sol.order_id
+ CROSS JOIN LATERAL (
+       SELECT CASE WHEN sol.id IS NOT NULL THEN COALESCE(
+(SELECT MIN(ld.project_id) FROM postproduction_delivery ld
+  WHERE ld.sale_line_id = sol.id AND ld.active),
+COALESCE(
+(SELECT MIN(od.project_id)
+   FROM postproduction_delivery_sale_order_rel odr
+   JOIN postproduction_delivery od ON od.id = odr.delivery_id
+  WHERE odr.order_id = so.id AND od.active),
+so.project_id),
+sol.project_id) END,
+              (SELECT pa.id FROM project_project pa WHERE pa.account_id = r.account_id
+                ORDER BY pa.id LIMIT 1)) x (line_project, account_project)
+ CROSS JOIN LATERAL unnest(
+       CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
+            ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
+       END) k (project_id)
+ WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_account_analytic_line_insert ON account_analytic_line;
+
+CREATE TRIGGER postproduction_mark_account_analytic_line_insert AFTER INSERT ON account_analytic_line
+                REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+                EXECUTE FUNCTION postproduction_mark_account_analytic_line_insert();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_account_analytic_line_delete() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT project_id, date_trunc('month', al.date::timestamp)::date FROM old_rows al
+                    WHERE project_id IS NOT NULL;INSERT INTO postproduction_turnover_dirty (project_id, period)
+SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
+  FROM old_rows r
+  LEFT JOIN sale_order_line sol ON sol.id = r.so_line
+  LEFT JOIN sale_order so ON so.id = sol.order_id
+ CROSS JOIN LATERAL (
+       SELECT CASE WHEN sol.id IS NOT NULL THEN COALESCE(
+(SELECT MIN(ld.project_id) FROM postproduction_delivery ld
+  WHERE ld.sale_line_id = sol.id AND ld.active),
+COALESCE(
+(SELECT MIN(od.project_id)
+   FROM postproduction_delivery_sale_order_rel odr
+   JOIN postproduction_delivery od ON od.id = odr.delivery_id
+  WHERE odr.order_id = so.id AND od.active),
+so.project_id),
+sol.project_id) END,
+              (SELECT pa.id FROM project_project pa WHERE pa.account_id = r.account_id
+                ORDER BY pa.id LIMIT 1)) x (line_project, account_project)
+ CROSS JOIN LATERAL unnest(
+       CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
+            ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
+       END) k (project_id)
+ WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_account_analytic_line_delete ON account_analytic_line;
+
+CREATE TRIGGER postproduction_mark_account_analytic_line_delete AFTER DELETE ON account_analytic_line
+                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+                EXECUTE FUNCTION postproduction_mark_account_analytic_line_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_account_analytic_line_update() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT project_id, date_trunc('month', al.date::timestamp)::date FROM (SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount
+           UNION ALL
+           SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount) al
+                    WHERE project_id IS NOT NULL;INSERT INTO postproduction_turnover_dirty (project_id, period)
+SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
+  FROM (SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount
+           UNION ALL
+           SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount) r
+  LEFT JOIN sale_order_line sol ON sol.id = r.so_line
+  LEFT JOIN sale_order so ON so.id = sol.order_id
+ CROSS JOIN LATERAL (
+       SELECT CASE WHEN sol.id IS NOT NULL THEN COALESCE(
+(SELECT MIN(ld.project_id) FROM postproduction_delivery ld
+  WHERE ld.sale_line_id = sol.id AND ld.active),
+COALESCE(
+(SELECT MIN(od.project_id)
+   FROM postproduction_delivery_sale_order_rel odr
+   JOIN postproduction_delivery od ON od.id = odr.delivery_id
+  WHERE odr.order_id = so.id AND od.active),
+so.project_id),
+sol.project_id) END,
+              (SELECT pa.id FROM project_project pa WHERE pa.account_id = r.account_id
+                ORDER BY pa.id LIMIT 1)) x (line_project, account_project)
+ CROSS JOIN LATERAL unnest(
+       CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
+            ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
+       END) k (project_id)
+ WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_account_analytic_line_update ON account_analytic_line;
+
+CREATE TRIGGER postproduction_mark_account_analytic_line_update AFTER UPDATE ON account_analytic_line
+                REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+                EXECUTE FUNCTION postproduction_mark_account_analytic_line_update();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_sale_order_line_invoice_rel_insert() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_invoice_lines(array_agg(invoice_line_id))
+           FROM new_rows;
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_sale_order_line_invoice_rel_insert ON sale_order_line_invoice_rel;
+
+CREATE TRIGGER postproduction_mark_sale_order_line_invoice_rel_insert AFTER INSERT ON sale_order_line_invoice_rel
+                REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+                EXECUTE FUNCTION postproduction_mark_sale_order_line_invoice_rel_insert();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_sale_order_line_invoice_rel_delete() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period)
+        SELECT DISTINCT COALESCE(COALESCE(
+(SELECT MIN(ld.project_id) FROM postproduction_delivery ld
+  WHERE ld.sale_line_id = sol.id AND ld.active),
+COALESCE(
+(SELECT MIN(od.project_id)
+   FROM postproduction_delivery_sale_order_rel odr
+   JOIN postproduction_delivery od ON od.id = odr.delivery_id
+  WHERE odr.order_id = so.id AND od.active),
+so.project_id),
+sol.project_id), 0), date_trunc('month', COALESCE(m.postproduction_period, m.invoice_date, m.date)::timestamp)::date
+          FROM old_rows ir
+          JOIN account_move_line aml ON aml.id = ir.invoice_line_id
+          JOIN account_move m ON m.id = aml.move_id
+          JOIN sale_order_line sol ON sol.id = ir.order_line_id
+          JOIN sale_order so ON so.id = sol.order_id
+         WHERE m.move_type IN ('out_invoice', 'out_refund');
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_sale_order_line_invoice_rel_delete ON sale_order_line_invoice_rel;
+
+CREATE TRIGGER postproduction_mark_sale_order_line_invoice_rel_delete AFTER DELETE ON sale_order_line_invoice_rel
+                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+                EXECUTE FUNCTION postproduction_mark_sale_order_line_invoice_rel_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_delivery_sale_order_rel_insert() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_deliveries(array_agg(delivery_id)) FROM new_rows;
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_delivery_sale_order_rel_insert ON postproduction_delivery_sale_order_rel;
+
+CREATE TRIGGER postproduction_mark_delivery_sale_order_rel_insert AFTER INSERT ON postproduction_delivery_sale_order_rel
+                REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+                EXECUTE FUNCTION postproduction_mark_delivery_sale_order_rel_insert();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_delivery_sale_order_rel_delete() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_deliveries(array_agg(delivery_id)) FROM old_rows;
+        PERFORM postproduction_mark_orders(array_agg(order_id), NULL) FROM old_rows;
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_delivery_sale_order_rel_delete ON postproduction_delivery_sale_order_rel;
+
+CREATE TRIGGER postproduction_mark_delivery_sale_order_rel_delete AFTER DELETE ON postproduction_delivery_sale_order_rel
+                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+                EXECUTE FUNCTION postproduction_mark_delivery_sale_order_rel_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_everything() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    INSERT INTO postproduction_turnover_dirty (project_id, period) VALUES (NULL, NULL);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_account_analytic_line_truncate ON account_analytic_line;
+
+CREATE TRIGGER postproduction_mark_account_analytic_line_truncate AFTER TRUNCATE ON account_analytic_line
+                FOR EACH STATEMENT EXECUTE FUNCTION postproduction_mark_everything();
+
+DROP TRIGGER IF EXISTS postproduction_mark_account_move_line_truncate ON account_move_line;
+
+CREATE TRIGGER postproduction_mark_account_move_line_truncate AFTER TRUNCATE ON account_move_line
+                FOR EACH STATEMENT EXECUTE FUNCTION postproduction_mark_everything();
+
+DROP TRIGGER IF EXISTS postproduction_mark_delivery_truncate ON postproduction_delivery;
+
+CREATE TRIGGER postproduction_mark_delivery_truncate AFTER TRUNCATE ON postproduction_delivery
+                FOR EACH STATEMENT EXECUTE FUNCTION postproduction_mark_everything();
+
+CREATE OR REPLACE FUNCTION postproduction_turnover_compute(
+    d_from date, d_to date, months date[], projects integer[],
+    pairs_p integer[], pairs_d date[])
+RETURNS SETOF postproduction_turnover_stored
+LANGUAGE plpgsql STABLE ROWS 100
+SET plan_cache_mode = force_generic_plan
+SET jit = off
+AS $body$
+DECLARE
+    month date;
+    month_projects integer[];
+BEGIN
+    IF cardinality(months) > 0 THEN
+        RETURN QUERY SELECT * FROM postproduction_turnover_live
+                      WHERE period = ANY(months) AND period BETWEEN d_from AND d_to;
+    END IF;
+    IF cardinality(projects) > 0 THEN
+        RETURN QUERY SELECT * FROM postproduction_turnover_live
+                      WHERE project_id = ANY(projects)
+                        AND period BETWEEN d_from AND d_to
+                        AND period <> ALL(months);
+        IF 0 = ANY(projects) THEN
+            RETURN QUERY SELECT * FROM postproduction_turnover_live
+                          WHERE project_id IS NULL
+                            AND period BETWEEN d_from AND d_to
+                            AND period <> ALL(months);
+        END IF;
+    END IF;
+    FOR month, month_projects IN
+        SELECT d, array_agg(p) FROM unnest(pairs_p, pairs_d) k (p, d)
+         WHERE d BETWEEN d_from AND d_to GROUP BY d
+    LOOP
+        RETURN QUERY SELECT * FROM postproduction_turnover_live
+                      WHERE period = month AND project_id = ANY(month_projects);
+        IF 0 = ANY(month_projects) THEN
+            RETURN QUERY SELECT * FROM postproduction_turnover_live
+                          WHERE period = month AND project_id IS NULL;
+        END IF;
+    END LOOP;
+END
+$body$;
+
+CREATE OR REPLACE FUNCTION postproduction_turnover_rows(d_from date, d_to date)
+RETURNS SETOF postproduction_turnover_stored
 LANGUAGE plpgsql STABLE ROWS 2000
 SET plan_cache_mode = force_generic_plan
 SET jit = off
 AS $body$
+DECLARE
+    mp integer[];
+    md date[];
+    everything boolean;
+    months date[];
+    projects integer[];
+    pairs_p integer[];
+    pairs_d date[];
 BEGIN
-    RETURN QUERY SELECT * FROM postproduction_turnover WHERE period = $1;
+    d_from := COALESCE(d_from, '-infinity'::date);
+    d_to := COALESCE(d_to, 'infinity'::date);
+    SELECT array_agg(project_id), array_agg(period) INTO mp, md
+      FROM (SELECT DISTINCT project_id, period FROM postproduction_turnover_dirty
+             WHERE period IS NULL OR period BETWEEN d_from AND d_to) k;
+    IF mp IS NULL THEN
+        RETURN QUERY SELECT * FROM postproduction_turnover_stored WHERE period BETWEEN d_from AND d_to;
+        RETURN;
+    END IF;
+    everything := EXISTS (SELECT 1 FROM unnest(mp, md) k (p, d)
+                           WHERE p IS NULL AND d IS NULL);
+    SELECT COALESCE(array_agg(DISTINCT d), '{}') INTO months
+      FROM unnest(mp, md) k (p, d) WHERE p IS NULL AND d IS NOT NULL;
+    SELECT COALESCE(array_agg(DISTINCT p), '{}') INTO projects
+      FROM unnest(mp, md) k (p, d) WHERE p IS NOT NULL AND d IS NULL;
+    SELECT COALESCE(array_agg(p), '{}'), COALESCE(array_agg(d), '{}')
+      INTO pairs_p, pairs_d
+      FROM (SELECT DISTINCT p, d FROM unnest(mp, md) k (p, d)
+             WHERE p IS NOT NULL AND d IS NOT NULL
+               AND d <> ALL(months) AND p <> ALL(projects)) k;
+    IF everything THEN
+        RETURN QUERY SELECT * FROM postproduction_turnover_live WHERE period BETWEEN d_from AND d_to;
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT * FROM postproduction_turnover_stored s
+                  WHERE s.period BETWEEN d_from AND d_to AND NOT (s.period = ANY(months) OR COALESCE(s.project_id, 0) = ANY(projects)
+      OR (COALESCE(s.project_id, 0), s.period)
+         IN (SELECT * FROM unnest(pairs_p, pairs_d)));
+    RETURN QUERY SELECT * FROM postproduction_turnover_compute(
+        d_from, d_to, months, projects, pairs_p, pairs_d);
 END
 $body$;
+
+CREATE OR REPLACE FUNCTION postproduction_turnover_fold() RETURNS integer
+LANGUAGE plpgsql
+SET jit = off
+AS $body$
+DECLARE
+    mp integer[];
+    md date[];
+    everything boolean;
+    months date[];
+    projects integer[];
+    pairs_p integer[];
+    pairs_d date[];
+BEGIN
+    WITH folded AS (DELETE FROM postproduction_turnover_dirty RETURNING project_id, period)
+    SELECT array_agg(project_id), array_agg(period) INTO mp, md
+      FROM (SELECT DISTINCT project_id, period FROM folded) k;
+    IF mp IS NULL THEN
+        RETURN 0;
+    END IF;
+    everything := EXISTS (SELECT 1 FROM unnest(mp, md) k (p, d)
+                           WHERE p IS NULL AND d IS NULL);
+    SELECT COALESCE(array_agg(DISTINCT d), '{}') INTO months
+      FROM unnest(mp, md) k (p, d) WHERE p IS NULL AND d IS NOT NULL;
+    SELECT COALESCE(array_agg(DISTINCT p), '{}') INTO projects
+      FROM unnest(mp, md) k (p, d) WHERE p IS NOT NULL AND d IS NULL;
+    SELECT COALESCE(array_agg(p), '{}'), COALESCE(array_agg(d), '{}')
+      INTO pairs_p, pairs_d
+      FROM (SELECT DISTINCT p, d FROM unnest(mp, md) k (p, d)
+             WHERE p IS NOT NULL AND d IS NOT NULL
+               AND d <> ALL(months) AND p <> ALL(projects)) k;
+    IF everything THEN
+        DELETE FROM postproduction_turnover_stored;
+        INSERT INTO postproduction_turnover_stored SELECT * FROM postproduction_turnover_live;
+    ELSE
+        DELETE FROM postproduction_turnover_stored s WHERE (s.period = ANY(months) OR COALESCE(s.project_id, 0) = ANY(projects)
+      OR (COALESCE(s.project_id, 0), s.period)
+         IN (SELECT * FROM unnest(pairs_p, pairs_d)));
+        INSERT INTO postproduction_turnover_stored
+        SELECT * FROM postproduction_turnover_compute(
+            '-infinity', 'infinity', months, projects, pairs_p, pairs_d);
+    END IF;
+    RETURN cardinality(mp);
+END
+$body$;
+
+CREATE VIEW "postproduction_turnover" AS (SELECT * FROM "postproduction_turnover_rows"(NULL, NULL));
