@@ -241,8 +241,11 @@ _ORDER_PROJECTS = f"""
 def _cost_marks(rows):
     """Mark the keys of the re-invoiced costs among the analytic lines ``rows`` (alias
     ``r``): their month, on the project of their order line and on their account's
-    (the first), or on no project when they have neither."""
-    return f"""{_MARK}
+    (the first), or on no project when they have neither. Timesheets (most writes) skip
+    the query: its plan costs more than its run."""
+    return f"""IF EXISTS (SELECT 1 FROM {rows} r
+                   WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL) THEN
+        {_MARK}
         SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
           FROM {rows} r
           LEFT JOIN sale_order_line sol ON sol.id = r.so_line
@@ -255,7 +258,8 @@ def _cost_marks(rows):
                CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
                     ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
                END) k (project_id)
-         WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;"""
+         WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
+    END IF;"""
 
 
 # Mark the keys of the invoice lines ``$1``: their project (through their order line)
@@ -269,7 +273,8 @@ _INVOICE_LINE_MARKS = f"""{_MARK}
       JOIN sale_order so ON so.id = sol.order_id
      WHERE aml.id = ANY($1) AND m.move_type IN ('out_invoice', 'out_refund')"""
 
-# SQL functions of the marks, shared by the triggers: (name, arguments, body).
+# Functions of the marks, shared by the triggers: (name, arguments, body). In PL/pgSQL,
+# their plans are kept by the connection (an SQL function is planned on every call).
 _FUNCTIONS = [
     (
         "orders",
@@ -281,7 +286,7 @@ _FUNCTIONS = [
     (
         "moves",
         "integer[]",
-        f"""SELECT {_PREFIX}_invoice_lines(array_agg(id)) FROM account_move_line
+        f"""PERFORM {_PREFIX}_invoice_lines(array_agg(id)) FROM account_move_line
              WHERE move_id = ANY($1) AND display_type = 'product'""",
     ),
     (
@@ -289,7 +294,7 @@ _FUNCTIONS = [
         "integer[]",
         f"""{_MARK} SELECT DISTINCT COALESCE(project_id, 0), NULL::date
                       FROM postproduction_delivery WHERE id = ANY($1);
-            SELECT {_PREFIX}_orders(array_agg(DISTINCT o.order_id), NULL)
+            PERFORM {_PREFIX}_orders(array_agg(DISTINCT o.order_id), NULL)
               FROM (SELECT r.order_id FROM postproduction_delivery_sale_order_rel r
                      WHERE r.delivery_id = ANY($1)
                     UNION
@@ -311,7 +316,7 @@ _FUNCTIONS = [
         "integer[]",
         f"""{_MARK} SELECT DISTINCT id, NULL::date FROM project_project
                      WHERE partner_id = ANY($1);
-            SELECT {_PREFIX}_orders(array_agg(id), NULL) FROM sale_order
+            PERFORM {_PREFIX}_orders(array_agg(id), NULL) FROM sale_order
              WHERE partner_id = ANY($1)""",
     ),
 ]
@@ -592,7 +597,7 @@ def marks_ddl():
     statements = [DIRTY_TABLE_DDL]
     statements += [
         f"""CREATE OR REPLACE FUNCTION {_PREFIX}_{name}({arguments}) RETURNS void
-            LANGUAGE sql AS $body$ {body} $body$"""
+            LANGUAGE plpgsql AS $body$ BEGIN {body}; END $body$"""
         for name, arguments, body in _FUNCTIONS
     ]
     for table, name, timing, event, columns, when, body in _row_triggers():

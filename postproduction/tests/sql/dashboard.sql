@@ -677,7 +677,7 @@ CREATE TABLE IF NOT EXISTS postproduction_turnover_dirty (
     period date);
 
 CREATE OR REPLACE FUNCTION postproduction_mark_orders(integer[], date) RETURNS void
-            LANGUAGE sql AS $body$ INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT COALESCE(k.project_id, 0), $2
+            LANGUAGE plpgsql AS $body$ BEGIN INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT COALESCE(k.project_id, 0), $2
                       FROM (
     SELECT COALESCE(
         (SELECT MIN(od.project_id)
@@ -714,10 +714,10 @@ CREATE OR REPLACE FUNCTION postproduction_mark_orders(integer[], date) RETURNS v
                     (SELECT pa.id FROM project_project pa WHERE pa.account_id = al.account_id
                       ORDER BY pa.id LIMIT 1))
       FROM account_analytic_line al JOIN sale_order_line sol ON sol.id = al.so_line
-     WHERE sol.order_id = ANY($1)) k (project_id) $body$;
+     WHERE sol.order_id = ANY($1)) k (project_id); END $body$;
 
 CREATE OR REPLACE FUNCTION postproduction_mark_invoice_lines(integer[]) RETURNS void
-            LANGUAGE sql AS $body$ INSERT INTO postproduction_turnover_dirty (project_id, period)
+            LANGUAGE plpgsql AS $body$ BEGIN INSERT INTO postproduction_turnover_dirty (project_id, period)
     SELECT DISTINCT COALESCE(COALESCE(
         (SELECT MIN(ld.project_id) FROM postproduction_delivery ld
           WHERE ld.sale_line_id = sol.id AND ld.active),
@@ -733,16 +733,16 @@ CREATE OR REPLACE FUNCTION postproduction_mark_invoice_lines(integer[]) RETURNS 
       JOIN sale_order_line_invoice_rel ir ON ir.invoice_line_id = aml.id
       JOIN sale_order_line sol ON sol.id = ir.order_line_id
       JOIN sale_order so ON so.id = sol.order_id
-     WHERE aml.id = ANY($1) AND m.move_type IN ('out_invoice', 'out_refund') $body$;
+     WHERE aml.id = ANY($1) AND m.move_type IN ('out_invoice', 'out_refund'); END $body$;
 
 CREATE OR REPLACE FUNCTION postproduction_mark_moves(integer[]) RETURNS void
-            LANGUAGE sql AS $body$ SELECT postproduction_mark_invoice_lines(array_agg(id)) FROM account_move_line
-             WHERE move_id = ANY($1) AND display_type = 'product' $body$;
+            LANGUAGE plpgsql AS $body$ BEGIN PERFORM postproduction_mark_invoice_lines(array_agg(id)) FROM account_move_line
+             WHERE move_id = ANY($1) AND display_type = 'product'; END $body$;
 
 CREATE OR REPLACE FUNCTION postproduction_mark_deliveries(integer[]) RETURNS void
-            LANGUAGE sql AS $body$ INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT COALESCE(project_id, 0), NULL::date
+            LANGUAGE plpgsql AS $body$ BEGIN INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT COALESCE(project_id, 0), NULL::date
                       FROM postproduction_delivery WHERE id = ANY($1);
-            SELECT postproduction_mark_orders(array_agg(DISTINCT o.order_id), NULL)
+            PERFORM postproduction_mark_orders(array_agg(DISTINCT o.order_id), NULL)
               FROM (SELECT r.order_id FROM postproduction_delivery_sale_order_rel r
                      WHERE r.delivery_id = ANY($1)
                     UNION
@@ -757,13 +757,13 @@ CREATE OR REPLACE FUNCTION postproduction_mark_deliveries(integer[]) RETURNS voi
                        AND al.project_id IS NULL
                        AND al.date BETWEEN d.date_start AND d.date_end
                      WHERE d.id = ANY($1) AND d.kind IN ('product', 'purchase')
-                       AND al.order_id IS NOT NULL) o $body$;
+                       AND al.order_id IS NOT NULL) o; END $body$;
 
 CREATE OR REPLACE FUNCTION postproduction_mark_partners(integer[]) RETURNS void
-            LANGUAGE sql AS $body$ INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT id, NULL::date FROM project_project
+            LANGUAGE plpgsql AS $body$ BEGIN INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT id, NULL::date FROM project_project
                      WHERE partner_id = ANY($1);
-            SELECT postproduction_mark_orders(array_agg(id), NULL) FROM sale_order
-             WHERE partner_id = ANY($1) $body$;
+            PERFORM postproduction_mark_orders(array_agg(id), NULL) FROM sale_order
+             WHERE partner_id = ANY($1); END $body$;
 
 CREATE OR REPLACE FUNCTION postproduction_mark_account_move_before() RETURNS trigger
 LANGUAGE plpgsql AS $body$
@@ -855,35 +855,38 @@ CREATE TRIGGER postproduction_mark_account_move_line_delete BEFORE DELETE
                 FOR EACH ROW WHEN ((OLD.display_type = 'product'))
                 EXECUTE FUNCTION postproduction_mark_account_move_line_delete();
 
-CREATE OR REPLACE FUNCTION postproduction_mark_account_move_line_expense() RETURNS trigger
-LANGUAGE plpgsql AS $body$
-BEGIN
+    CREATE OR REPLACE FUNCTION postproduction_mark_account_move_line_expense() RETURNS trigger
+    LANGUAGE plpgsql AS $body$
+    BEGIN
+        IF EXISTS (SELECT 1 FROM (SELECT * FROM account_analytic_line WHERE move_line_id = NEW.id) r
+               WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL) THEN
     INSERT INTO postproduction_turnover_dirty (project_id, period)
-SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
-  FROM (SELECT * FROM account_analytic_line WHERE move_line_id = NEW.id) r
-  LEFT JOIN sale_order_line sol ON sol.id = r.so_line
-  LEFT JOIN sale_order so ON so.id = sol.order_id
- CROSS JOIN LATERAL (
-       SELECT CASE WHEN sol.id IS NOT NULL THEN COALESCE(
-(SELECT MIN(ld.project_id) FROM postproduction_delivery ld
-  WHERE ld.sale_line_id = sol.id AND ld.active),
-COALESCE(
-(SELECT MIN(od.project_id)
-   FROM postproduction_delivery_sale_order_rel odr
-   JOIN postproduction_delivery od ON od.id = odr.delivery_id
-  WHERE odr.order_id = so.id AND od.active),
-so.project_id),
-sol.project_id) END,
-              (SELECT pa.id FROM project_project pa WHERE pa.account_id = r.account_id
-                ORDER BY pa.id LIMIT 1)) x (line_project, account_project)
- CROSS JOIN LATERAL unnest(
-       CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
-            ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
-       END) k (project_id)
- WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
-    RETURN NULL;
-END
-$body$;
+    SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
+      FROM (SELECT * FROM account_analytic_line WHERE move_line_id = NEW.id) r
+      LEFT JOIN sale_order_line sol ON sol.id = r.so_line
+      LEFT JOIN sale_order so ON so.id = sol.order_id
+     CROSS JOIN LATERAL (
+           SELECT CASE WHEN sol.id IS NOT NULL THEN COALESCE(
+    (SELECT MIN(ld.project_id) FROM postproduction_delivery ld
+      WHERE ld.sale_line_id = sol.id AND ld.active),
+    COALESCE(
+    (SELECT MIN(od.project_id)
+       FROM postproduction_delivery_sale_order_rel odr
+       JOIN postproduction_delivery od ON od.id = odr.delivery_id
+      WHERE odr.order_id = so.id AND od.active),
+    so.project_id),
+    sol.project_id) END,
+                  (SELECT pa.id FROM project_project pa WHERE pa.account_id = r.account_id
+                    ORDER BY pa.id LIMIT 1)) x (line_project, account_project)
+     CROSS JOIN LATERAL unnest(
+           CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
+                ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
+           END) k (project_id)
+     WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
+END IF;
+        RETURN NULL;
+    END
+    $body$;
 
 DROP TRIGGER IF EXISTS postproduction_mark_account_move_line_expense ON account_move_line;
 
@@ -1362,36 +1365,39 @@ CREATE TRIGGER postproduction_mark_uom_uom_update AFTER UPDATE
                 FOR EACH ROW WHEN ((OLD.category_id IS DISTINCT FROM NEW.category_id OR OLD.factor IS DISTINCT FROM NEW.factor))
                 EXECUTE FUNCTION postproduction_mark_uom_uom_update();
 
-CREATE OR REPLACE FUNCTION postproduction_mark_account_analytic_line_insert() RETURNS trigger
-LANGUAGE plpgsql AS $body$
-BEGIN
-    INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT project_id, date_trunc('month', al.date::timestamp)::date FROM new_rows al
-                    WHERE project_id IS NOT NULL;INSERT INTO postproduction_turnover_dirty (project_id, period)
-SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
-  FROM new_rows r
-  LEFT JOIN sale_order_line sol ON sol.id = r.so_line
-  LEFT JOIN sale_order so ON so.id = sol.order_id
- CROSS JOIN LATERAL (
-       SELECT CASE WHEN sol.id IS NOT NULL THEN COALESCE(
-(SELECT MIN(ld.project_id) FROM postproduction_delivery ld
-  WHERE ld.sale_line_id = sol.id AND ld.active),
-COALESCE(
-(SELECT MIN(od.project_id)
-   FROM postproduction_delivery_sale_order_rel odr
-   JOIN postproduction_delivery od ON od.id = odr.delivery_id
-  WHERE odr.order_id = so.id AND od.active),
-so.project_id),
-sol.project_id) END,
-              (SELECT pa.id FROM project_project pa WHERE pa.account_id = r.account_id
-                ORDER BY pa.id LIMIT 1)) x (line_project, account_project)
- CROSS JOIN LATERAL unnest(
-       CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
-            ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
-       END) k (project_id)
- WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
-    RETURN NULL;
-END
-$body$;
+    CREATE OR REPLACE FUNCTION postproduction_mark_account_analytic_line_insert() RETURNS trigger
+    LANGUAGE plpgsql AS $body$
+    BEGIN
+        INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT project_id, date_trunc('month', al.date::timestamp)::date FROM new_rows al
+                        WHERE project_id IS NOT NULL;IF EXISTS (SELECT 1 FROM new_rows r
+               WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL) THEN
+    INSERT INTO postproduction_turnover_dirty (project_id, period)
+    SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
+      FROM new_rows r
+      LEFT JOIN sale_order_line sol ON sol.id = r.so_line
+      LEFT JOIN sale_order so ON so.id = sol.order_id
+     CROSS JOIN LATERAL (
+           SELECT CASE WHEN sol.id IS NOT NULL THEN COALESCE(
+    (SELECT MIN(ld.project_id) FROM postproduction_delivery ld
+      WHERE ld.sale_line_id = sol.id AND ld.active),
+    COALESCE(
+    (SELECT MIN(od.project_id)
+       FROM postproduction_delivery_sale_order_rel odr
+       JOIN postproduction_delivery od ON od.id = odr.delivery_id
+      WHERE odr.order_id = so.id AND od.active),
+    so.project_id),
+    sol.project_id) END,
+                  (SELECT pa.id FROM project_project pa WHERE pa.account_id = r.account_id
+                    ORDER BY pa.id LIMIT 1)) x (line_project, account_project)
+     CROSS JOIN LATERAL unnest(
+           CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
+                ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
+           END) k (project_id)
+     WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
+END IF;
+        RETURN NULL;
+    END
+    $body$;
 
 DROP TRIGGER IF EXISTS postproduction_mark_account_analytic_line_insert ON account_analytic_line;
 
@@ -1399,36 +1405,39 @@ CREATE TRIGGER postproduction_mark_account_analytic_line_insert AFTER INSERT ON 
                 REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
                 EXECUTE FUNCTION postproduction_mark_account_analytic_line_insert();
 
-CREATE OR REPLACE FUNCTION postproduction_mark_account_analytic_line_delete() RETURNS trigger
-LANGUAGE plpgsql AS $body$
-BEGIN
-    INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT project_id, date_trunc('month', al.date::timestamp)::date FROM old_rows al
-                    WHERE project_id IS NOT NULL;INSERT INTO postproduction_turnover_dirty (project_id, period)
-SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
-  FROM old_rows r
-  LEFT JOIN sale_order_line sol ON sol.id = r.so_line
-  LEFT JOIN sale_order so ON so.id = sol.order_id
- CROSS JOIN LATERAL (
-       SELECT CASE WHEN sol.id IS NOT NULL THEN COALESCE(
-(SELECT MIN(ld.project_id) FROM postproduction_delivery ld
-  WHERE ld.sale_line_id = sol.id AND ld.active),
-COALESCE(
-(SELECT MIN(od.project_id)
-   FROM postproduction_delivery_sale_order_rel odr
-   JOIN postproduction_delivery od ON od.id = odr.delivery_id
-  WHERE odr.order_id = so.id AND od.active),
-so.project_id),
-sol.project_id) END,
-              (SELECT pa.id FROM project_project pa WHERE pa.account_id = r.account_id
-                ORDER BY pa.id LIMIT 1)) x (line_project, account_project)
- CROSS JOIN LATERAL unnest(
-       CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
-            ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
-       END) k (project_id)
- WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
-    RETURN NULL;
-END
-$body$;
+    CREATE OR REPLACE FUNCTION postproduction_mark_account_analytic_line_delete() RETURNS trigger
+    LANGUAGE plpgsql AS $body$
+    BEGIN
+        INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT project_id, date_trunc('month', al.date::timestamp)::date FROM old_rows al
+                        WHERE project_id IS NOT NULL;IF EXISTS (SELECT 1 FROM old_rows r
+               WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL) THEN
+    INSERT INTO postproduction_turnover_dirty (project_id, period)
+    SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
+      FROM old_rows r
+      LEFT JOIN sale_order_line sol ON sol.id = r.so_line
+      LEFT JOIN sale_order so ON so.id = sol.order_id
+     CROSS JOIN LATERAL (
+           SELECT CASE WHEN sol.id IS NOT NULL THEN COALESCE(
+    (SELECT MIN(ld.project_id) FROM postproduction_delivery ld
+      WHERE ld.sale_line_id = sol.id AND ld.active),
+    COALESCE(
+    (SELECT MIN(od.project_id)
+       FROM postproduction_delivery_sale_order_rel odr
+       JOIN postproduction_delivery od ON od.id = odr.delivery_id
+      WHERE odr.order_id = so.id AND od.active),
+    so.project_id),
+    sol.project_id) END,
+                  (SELECT pa.id FROM project_project pa WHERE pa.account_id = r.account_id
+                    ORDER BY pa.id LIMIT 1)) x (line_project, account_project)
+     CROSS JOIN LATERAL unnest(
+           CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
+                ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
+           END) k (project_id)
+     WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
+END IF;
+        RETURN NULL;
+    END
+    $body$;
 
 DROP TRIGGER IF EXISTS postproduction_mark_account_analytic_line_delete ON account_analytic_line;
 
@@ -1436,40 +1445,45 @@ CREATE TRIGGER postproduction_mark_account_analytic_line_delete AFTER DELETE ON 
                 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
                 EXECUTE FUNCTION postproduction_mark_account_analytic_line_delete();
 
-CREATE OR REPLACE FUNCTION postproduction_mark_account_analytic_line_update() RETURNS trigger
-LANGUAGE plpgsql AS $body$
-BEGIN
-    INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT project_id, date_trunc('month', al.date::timestamp)::date FROM (SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount
-           UNION ALL
-           SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount) al
-                    WHERE project_id IS NOT NULL;INSERT INTO postproduction_turnover_dirty (project_id, period)
-SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
-  FROM (SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount
-           UNION ALL
-           SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount) r
-  LEFT JOIN sale_order_line sol ON sol.id = r.so_line
-  LEFT JOIN sale_order so ON so.id = sol.order_id
- CROSS JOIN LATERAL (
-       SELECT CASE WHEN sol.id IS NOT NULL THEN COALESCE(
-(SELECT MIN(ld.project_id) FROM postproduction_delivery ld
-  WHERE ld.sale_line_id = sol.id AND ld.active),
-COALESCE(
-(SELECT MIN(od.project_id)
-   FROM postproduction_delivery_sale_order_rel odr
-   JOIN postproduction_delivery od ON od.id = odr.delivery_id
-  WHERE odr.order_id = so.id AND od.active),
-so.project_id),
-sol.project_id) END,
-              (SELECT pa.id FROM project_project pa WHERE pa.account_id = r.account_id
-                ORDER BY pa.id LIMIT 1)) x (line_project, account_project)
- CROSS JOIN LATERAL unnest(
-       CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
-            ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
-       END) k (project_id)
- WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
-    RETURN NULL;
-END
-$body$;
+    CREATE OR REPLACE FUNCTION postproduction_mark_account_analytic_line_update() RETURNS trigger
+    LANGUAGE plpgsql AS $body$
+    BEGIN
+        INSERT INTO postproduction_turnover_dirty (project_id, period) SELECT DISTINCT project_id, date_trunc('month', al.date::timestamp)::date FROM (SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount
+               UNION ALL
+               SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount) al
+                        WHERE project_id IS NOT NULL;IF EXISTS (SELECT 1 FROM (SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount
+               UNION ALL
+               SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount) r
+               WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL) THEN
+    INSERT INTO postproduction_turnover_dirty (project_id, period)
+    SELECT DISTINCT k.project_id, date_trunc('month', r.date::timestamp)::date
+      FROM (SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount
+               UNION ALL
+               SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.account_id IS DISTINCT FROM n.account_id OR o.amount IS DISTINCT FROM n.amount OR o.approval_state IS DISTINCT FROM n.approval_state OR o.company_id IS DISTINCT FROM n.company_id OR o.date IS DISTINCT FROM n.date OR o.employee_id IS DISTINCT FROM n.employee_id OR o.move_line_id IS DISTINCT FROM n.move_line_id OR o.product_id IS DISTINCT FROM n.product_id OR o.product_uom_id IS DISTINCT FROM n.product_uom_id OR o.project_id IS DISTINCT FROM n.project_id OR o.so_line IS DISTINCT FROM n.so_line OR o.unit_amount IS DISTINCT FROM n.unit_amount) r
+      LEFT JOIN sale_order_line sol ON sol.id = r.so_line
+      LEFT JOIN sale_order so ON so.id = sol.order_id
+     CROSS JOIN LATERAL (
+           SELECT CASE WHEN sol.id IS NOT NULL THEN COALESCE(
+    (SELECT MIN(ld.project_id) FROM postproduction_delivery ld
+      WHERE ld.sale_line_id = sol.id AND ld.active),
+    COALESCE(
+    (SELECT MIN(od.project_id)
+       FROM postproduction_delivery_sale_order_rel odr
+       JOIN postproduction_delivery od ON od.id = odr.delivery_id
+      WHERE odr.order_id = so.id AND od.active),
+    so.project_id),
+    sol.project_id) END,
+                  (SELECT pa.id FROM project_project pa WHERE pa.account_id = r.account_id
+                    ORDER BY pa.id LIMIT 1)) x (line_project, account_project)
+     CROSS JOIN LATERAL unnest(
+           CASE WHEN x.line_project IS NULL AND x.account_project IS NULL THEN ARRAY[0]
+                ELSE array_remove(ARRAY[x.line_project, x.account_project], NULL)
+           END) k (project_id)
+     WHERE r.project_id IS NULL AND r.move_line_id IS NOT NULL;
+END IF;
+        RETURN NULL;
+    END
+    $body$;
 
 DROP TRIGGER IF EXISTS postproduction_mark_account_analytic_line_update ON account_analytic_line;
 
