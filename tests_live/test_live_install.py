@@ -838,6 +838,57 @@ def test_two_runs_on_the_same_orders_at_once_bill_each_once(live_db, concurrent_
             assert invoices.amount_untaxed == pytest.approx(1000.0, abs=CENT)
 
 
+def rows_differing(env, table="postproduction_turnover"):
+    """How many rows of ``table`` (the rows read, or those kept) differ from the view's."""
+    env.cr.execute(
+        f"""SELECT (SELECT COUNT(*) FROM (SELECT * FROM {table} EXCEPT ALL
+                                          SELECT * FROM postproduction_turnover_live) a)
+                 + (SELECT COUNT(*) FROM (SELECT * FROM postproduction_turnover_live EXCEPT ALL
+                                          SELECT * FROM {table}) b)"""
+    )
+    return env.cr.fetchone()[0]
+
+
+def test_writers_and_the_fold_at_once_never_wait_and_keep_the_rows_right(
+    live_db, concurrent_orders
+):
+    """Two consultants log time on the same project and month while the dashboard's
+    cron folds the marks: nobody waits for anybody (a lock timeout of 3 s on each), and
+    the marks of the writes the fold did not see stay for the next fold."""
+    with live_db.env() as env:
+        project = env["project.project"].search([("name", "=", "Concurrent project 0")])
+        employees = env["hr.employee"].create([{"name": "Carol"}, {"name": "Dan"}])
+        env["postproduction.turnover"]._fold_marks()
+        employee_ids = employees.ids
+    with live_db.env() as first, live_db.env() as second, live_db.env() as fold:
+        for env in (first, second, fold):
+            env.cr.execute("SET LOCAL lock_timeout = '3s'")
+        for env, employee_id in zip((first, second), employee_ids, strict=True):
+            env["account.analytic.line"].create(
+                {"name": "At once", "project_id": project.id, "employee_id": employee_id,
+                 "date": "2026-11-05", "unit_amount": 8.0}
+            )  # fmt: skip
+            env.flush_all()
+        # the fold commits first (the innermost context): it sees neither write
+        fold["postproduction.turnover"]._fold_marks()
+    with live_db.env(commit=False) as env:
+        env.cr.execute(
+            "SELECT COUNT(*) FROM postproduction_turnover_dirty "
+            "WHERE project_id = %s AND period = %s",
+            [project.id, NOVEMBER],
+        )
+        assert env.cr.fetchone()[0] == 2  # one mark per write, both kept
+        assert rows_differing(env) == 0
+        rows = env["postproduction.turnover"].search(
+            [("period", "=", NOVEMBER), ("project_id", "=", project.id)]
+        )
+        states = ("draft", "submitted", "validated", "refused")
+        counted = sum(sum(rows.mapped(f"timesheet_{state}_count")) for state in states)
+        assert counted == 4  # Bob's two days, and the two written at once
+        env["postproduction.turnover"]._fold_marks()
+        assert rows_differing(env, "postproduction_turnover_stored") == 0
+
+
 def test_a_run_waits_for_the_pro_forma_numbers_another_run_holds(live_db, concurrent_orders):
     """Two runs on other orders, the first ones numbered in 2027: the second waits for
     the first's numbers (and for the year's numbering it creates), never fails on the

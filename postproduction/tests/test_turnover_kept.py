@@ -220,8 +220,7 @@ class TestKeptRows(TurnoverCase):
         self.env.flush_all()
         schedule = self.order_f.postproduction_schedule_ids
         self.assertRowsRight(
-            "UPDATE postproduction_schedule SET amount = 4000, date = '2026-01-31' "
-            "WHERE id = %s",
+            "UPDATE postproduction_schedule SET amount = 4000, date = '2026-01-31' WHERE id = %s",
             schedule.id,
         )
         self.assertRowsRight(
