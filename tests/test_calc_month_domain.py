@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from odoo.addons.postproduction.calc.month_domain import single_month
+from odoo.addons.postproduction.calc.month_domain import month_bounds, single_month
 
 OCTOBER = date(2026, 10, 1)
 
@@ -75,3 +75,32 @@ def test_malformed_domains_give_no_answer():
 def test_another_field():
     assert single_month([("month", "=", "2026-10-01")], field="month") == OCTOBER
     assert single_month([("period", "=", "2026-10-01")], field="month") is None
+
+
+def test_bounds_of_a_range_of_months():
+    year = [("period", ">=", "2025-12-01"), ("period", "<=", "2026-11-01")]
+    assert month_bounds(year) == (date(2025, 12, 1), date(2026, 11, 1))
+    assert month_bounds([("period", "=", "2026-10-01")]) == (OCTOBER, OCTOBER)
+    assert month_bounds(["|", ("period", "=", "2026-10-01"), ("period", "=", "2025-01-01")]) == (
+        date(2025, 1, 1),
+        OCTOBER,
+    )
+
+
+def test_bounds_on_one_side_only():
+    assert month_bounds([("period", ">=", "2026-10-01")]) == (OCTOBER, None)
+    assert month_bounds([("period", "<", "2026-10-01"), ("status", "=", "x")]) == (None, OCTOBER)
+
+
+def test_no_bounds_without_a_restriction_that_is_certain():
+    assert month_bounds([]) is None
+    assert month_bounds([("status", "=", "to_invoice")]) is None
+    assert month_bounds(["|", ("period", "=", "2026-10-01"), ("status", "=", "x")]) is None
+    assert month_bounds(["!", ("period", "=", "2026-10-01")]) is None
+    assert month_bounds("[('period', '=', '2026-10-01')]") is None
+    assert month_bounds(["&", ("period", "=", "2026-10-01")]) is None
+
+
+def test_bounds_of_no_month_select_no_row():
+    first, last = month_bounds([("period", "=", "2026-10-15")])
+    assert first == last and first.day != 1  # no period is ever that day
