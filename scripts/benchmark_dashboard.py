@@ -550,12 +550,14 @@ class Generator:
         )
 
     def analyze(self):
-        """What autovacuum does after a bulk load: statistics, and the visibility map that
-        lets the month's timesheets be read from their index alone."""
+        """What the dashboard's cron and autovacuum do after a bulk load: the rows kept,
+        statistics, and the visibility map that lets the month's timesheets be read from
+        their index alone."""
         import psycopg2  # noqa: PLC0415
 
         from odoo.sql_db import connection_info_for  # noqa: PLC0415
 
+        self.env["postproduction.turnover"]._fold_marks()
         self.cr.commit()
         _name, dsn = connection_info_for(self.cr.dbname)
         connection = psycopg2.connect(**dsn)

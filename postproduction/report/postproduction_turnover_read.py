@@ -70,9 +70,25 @@ _PLAIN_TYPES = {
 }
 
 
-#: The context key through which ``_search`` tells ``_table_sql`` the first and last
-#: months it reads (ISO dates, ``None`` for no bound).
+#: The context key through which ``_search`` tells ``_table_sql`` what it reads: the first
+#: and last months (ISO dates, ``None`` for no bound) and the orders (a tuple of ids, or
+#: ``None`` for any).
 MONTH_CONTEXT = "postproduction_turnover_month"
+
+
+def _orders_of(domain):
+    """The ids of the orders a domain of leaves only (an implicit AND) restricts the rows
+    to, as a sorted tuple; ``None`` when it does not restrict them to orders."""
+    if not isinstance(domain, list | tuple) or any(isinstance(leaf, str) for leaf in domain):
+        return None
+    for leaf in domain:
+        if isinstance(leaf, list | tuple) and len(leaf) == 3 and leaf[0] == "order_id":
+            ids = leaf[2] if leaf[1] == "in" else [leaf[2]] if leaf[1] == "=" else None
+            if isinstance(ids, list | tuple) and all(
+                isinstance(id_, int) and not isinstance(id_, bool) for id_ in ids
+            ):
+                return tuple(sorted(set(ids)))
+    return None
 
 
 class PostproductionTurnover(models.Model):
@@ -82,11 +98,13 @@ class PostproductionTurnover(models.Model):
     def _search(self, domain, offset=0, limit=None, order=None):
         self._disable_jit()
         domain = self._with_months_of_ids(domain)
-        bounds = month_domain.month_bounds(domain)
-        bounds = bounds and tuple(day and day.isoformat() for day in bounds)
+        bounds = month_domain.month_bounds(domain) or (None, None)
+        orders = _orders_of(domain)
+        reading = (*(day and day.isoformat() for day in bounds), orders)
+        reading = reading if any(reading) else None
         model = self
-        if self.env.context.get(MONTH_CONTEXT) != bounds:
-            model = self.with_context(**{MONTH_CONTEXT: bounds})
+        if self.env.context.get(MONTH_CONTEXT) != reading:
+            model = self.with_context(**{MONTH_CONTEXT: reading})
         return super(PostproductionTurnover, model)._search(domain, offset, limit, order)
 
     @property
@@ -98,12 +116,20 @@ class PostproductionTurnover(models.Model):
         (``store.rows_function_ddl``).
         """
         table = super()._table_sql
-        bounds = self.env.context.get(MONTH_CONTEXT)
-        if not bounds:
+        reading = self.env.context.get(MONTH_CONTEXT)
+        if not reading:
             return table
+        first, last, orders = reading
         # the fields of ``_depends`` ride along, so that their pending changes are flushed
         flush = SQL().join(SQL(to_flush=field) for field in table.to_flush)
-        return SQL("%s(%s::date, %s::date)%s", SQL.identifier(store.ROWS_FUNCTION), *bounds, flush)
+        return SQL(
+            "%s(%s::date, %s::date, %s::integer[])%s",
+            SQL.identifier(store.ROWS_FUNCTION),
+            first,
+            last,
+            list(orders) if orders else None,
+            flush,
+        )
 
     @api.model
     def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):

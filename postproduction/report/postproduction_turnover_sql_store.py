@@ -136,13 +136,16 @@ def compute_function_ddl():
 
 def rows_function_ddl():
     """The rows between ``d_from`` and ``d_to`` (``NULL``: no bound): the kept rows of
-    the keys not marked, and the rows of the marked keys computed from the view.
+    the keys not marked, and the rows of the marked keys computed from the view. With
+    ``orders``, some of the rows of those orders at least (the caller's search keeps
+    theirs): only the marks of the projects where their rows are count.
 
     In PL/pgSQL, its queries are planned once per connection (a generic plan), not on
     every read; the marks are read first, so that the view is read for them alone.
     """
     return f"""
-        CREATE OR REPLACE FUNCTION {ROWS_FUNCTION}(d_from date, d_to date)
+        CREATE OR REPLACE FUNCTION {ROWS_FUNCTION}(d_from date, d_to date,
+                                                   orders integer[] DEFAULT NULL)
         RETURNS SETOF {STORED_TABLE}
         LANGUAGE plpgsql STABLE ROWS 2000
         SET plan_cache_mode = force_generic_plan
@@ -157,8 +160,17 @@ def rows_function_ddl():
             SELECT array_agg(project_id), array_agg(period) INTO mp, md
               FROM (SELECT DISTINCT project_id, period FROM {DIRTY_TABLE}
                      WHERE period IS NULL OR period BETWEEN d_from AND d_to) k;
+            IF mp IS NOT NULL AND orders IS NOT NULL THEN
+                SELECT array_agg(k.p), array_agg(k.d) INTO mp, md
+                  FROM unnest(mp, md) k (p, d)
+                 WHERE k.p IS NULL OR k.p IN (
+                       SELECT COALESCE(o.project_id, 0)
+                         FROM ({_order_projects("orders", ("d_from", "d_to"))}) o (project_id));
+            END IF;
             IF mp IS NULL THEN
-                RETURN QUERY SELECT * FROM {STORED_TABLE} WHERE period BETWEEN d_from AND d_to;
+                RETURN QUERY SELECT * FROM {STORED_TABLE}
+                              WHERE period BETWEEN d_from AND d_to
+                                AND (orders IS NULL OR order_id = ANY(orders));
                 RETURN;
             END IF;{_SPLIT_MARKS}
             IF everything THEN
@@ -166,7 +178,8 @@ def rows_function_ddl():
                 RETURN;
             END IF;
             RETURN QUERY SELECT * FROM {STORED_TABLE} s
-                          WHERE s.period BETWEEN d_from AND d_to AND NOT {_MARKED};
+                          WHERE s.period BETWEEN d_from AND d_to AND NOT {_MARKED}
+                            AND (orders IS NULL OR s.order_id = ANY(orders));
             RETURN QUERY SELECT * FROM {COMPUTE_FUNCTION}(
                 d_from, d_to, months, projects, pairs_p, pairs_d);
         END
@@ -210,32 +223,38 @@ def fold_function_ddl():
 
 
 # ---------------------------------------------------------------- what marks which keys
-# The projects where the rows of orders ``$1`` are (or are computed), for every month:
-# the orders' own and their lines' (schedules, invoices, costs), their deliveries'
-# (timesheets valued on them), and those of the timesheets and costs valued on their lines.
-_ORDER_PROJECTS = f"""
-    SELECT {_order_project("so")} FROM sale_order so WHERE so.id = ANY($1)
+def _order_projects(orders, months=None):
+    """The projects where the rows of the orders ``orders`` (an array) are, for every
+    month or between the ``months`` (first, last) given: the orders' own and their
+    lines' (schedules, invoices, costs), their deliveries' (timesheets valued on them),
+    and those of the timesheets and costs valued on their lines. What marks an order's
+    rows, and what limits a read to them."""
+    dates = ""
+    if months:
+        dates = f"AND al.date >= {months[0]} AND al.date < {months[1]} + interval '1 month'"
+    return f"""
+    SELECT {_order_project("so")} FROM sale_order so WHERE so.id = ANY({orders})
     UNION
     SELECT {_line_project("sol", "so")}
       FROM sale_order_line sol JOIN sale_order so ON so.id = sol.order_id
-     WHERE sol.order_id = ANY($1)
+     WHERE sol.order_id = ANY({orders})
     UNION
     SELECT d.project_id FROM postproduction_delivery_sale_order_rel r
-      JOIN postproduction_delivery d ON d.id = r.delivery_id WHERE r.order_id = ANY($1)
+      JOIN postproduction_delivery d ON d.id = r.delivery_id WHERE r.order_id = ANY({orders})
     UNION
     SELECT d.project_id FROM postproduction_delivery d
-      JOIN sale_order_line sol ON sol.id = d.sale_line_id WHERE sol.order_id = ANY($1)
+      JOIN sale_order_line sol ON sol.id = d.sale_line_id WHERE sol.order_id = ANY({orders})
     UNION
     SELECT COALESCE(al.project_id,
                     (SELECT pa.id FROM project_project pa WHERE pa.account_id = al.account_id
                       ORDER BY pa.id LIMIT 1))
-      FROM account_analytic_line al WHERE al.order_id = ANY($1)
+      FROM account_analytic_line al WHERE al.order_id = ANY({orders}) {dates}
     UNION
     SELECT COALESCE(al.project_id,
                     (SELECT pa.id FROM project_project pa WHERE pa.account_id = al.account_id
                       ORDER BY pa.id LIMIT 1))
       FROM account_analytic_line al JOIN sale_order_line sol ON sol.id = al.so_line
-     WHERE sol.order_id = ANY($1)"""
+     WHERE sol.order_id = ANY({orders}) {dates}"""
 
 
 def _cost_marks(rows):
@@ -280,7 +299,7 @@ _FUNCTIONS = [
         "orders",
         "integer[], date",
         f"""{_MARK} SELECT DISTINCT COALESCE(k.project_id, 0), $2
-                      FROM ({_ORDER_PROJECTS}) k (project_id)""",
+                      FROM ({_order_projects("$1")}) k (project_id)""",
     ),
     ("invoice_lines", "integer[]", _INVOICE_LINE_MARKS),
     (
@@ -396,7 +415,8 @@ def _row_triggers():
          f"PERFORM {_PREFIX}_moves(ARRAY[NEW.id]);"),
         ("account_move", "delete", "BEFORE", "DELETE", (),
          f"OLD.move_type {_CUSTOMER}", move_old),
-        ("account_move_line", "before", "BEFORE", "UPDATE", _AML_COLUMNS, "",
+        # a line keeps its key unless it moves to another invoice: marked before then only
+        ("account_move_line", "before", "BEFORE", "UPDATE", ("move_id",), "",
          f"PERFORM {_PREFIX}_invoice_lines(ARRAY[OLD.id]);"),
         ("account_move_line", "after", "AFTER", "UPDATE", _AML_COLUMNS, "",
          f"PERFORM {_PREFIX}_invoice_lines(ARRAY[NEW.id]);"),
@@ -653,7 +673,8 @@ def marks_drop():
 
 def read_functions_drop():
     return [
-        f"DROP FUNCTION IF EXISTS {ROWS_FUNCTION}(date, date)",
+        f"DROP FUNCTION IF EXISTS {ROWS_FUNCTION}(date, date)",  # of an earlier version
+        f"DROP FUNCTION IF EXISTS {ROWS_FUNCTION}(date, date, integer[])",
         f"DROP FUNCTION IF EXISTS {FOLD_FUNCTION}()",
         f"DROP FUNCTION IF EXISTS {COMPUTE_FUNCTION}"
         "(date, date, date[], integer[], integer[], date[])",

@@ -4,6 +4,7 @@ import psycopg2.errors
 
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import SQL
 
 JAN = date(2026, 1, 1)
 FEB = date(2026, 2, 1)
@@ -41,12 +42,16 @@ class KeptRowsCase(TransactionCase):
         """(side, id, period, project) of the rows of ``table`` not in the view, and of
         the view not in ``table``."""
         self.cr.execute(
-            f"""SELECT 'read', id, period, project_id FROM (
-                    SELECT * FROM {table} EXCEPT ALL SELECT * FROM postproduction_turnover_live) a
-                UNION ALL
-                SELECT 'view', id, period, project_id FROM (
-                    SELECT * FROM postproduction_turnover_live EXCEPT ALL SELECT * FROM {table}) b
-                ORDER BY 2, 1"""
+            SQL(
+                """SELECT 'read', id, period, project_id FROM (
+                       SELECT * FROM %(table)s EXCEPT ALL SELECT * FROM %(live)s) a
+                   UNION ALL
+                   SELECT 'view', id, period, project_id FROM (
+                       SELECT * FROM %(live)s EXCEPT ALL SELECT * FROM %(table)s) b
+                   ORDER BY 2, 1""",
+                table=SQL.identifier(table),
+                live=SQL.identifier("postproduction_turnover_live"),
+            )
         )
         return self.cr.fetchall()
 

@@ -965,7 +965,8 @@ class TestTurnoverListReading(TurnoverCase):
         # the same rows, through the model's view (every month): no bound on the month
         unbounded = [("period", "!=", date(1990, 1, 1)), ("period", "<", FEB), projects]
         self.assertIn(
-            f'"{ROWS_FUNCTION}"(%s::date, %s::date)', turnover._search(one_month).select().code
+            f'"{ROWS_FUNCTION}"(%s::date, %s::date, %s::integer[])',
+            turnover._search(one_month).select().code,
         )
         self.assertEqual(turnover._search(one_month).select().params[:2], ["2026-01-01"] * 2)
         self.assertEqual(turnover._search(unbounded).select().params[:2], [None, "2026-02-01"])
@@ -987,6 +988,14 @@ class TestTurnoverListReading(TurnoverCase):
                     for row in turnover.web_search_read([projects], spec, order="id")["records"]
                     if row["id"] in {row["id"] for row in expected}
                 ],
+            )
+            # restricted to orders, as a run reads its batch: their rows, computed or kept
+            orders = (self.order_x | self.order_b | self.order_e).ids
+            by_orders = [("period", "=", JAN), ("order_id", "in", orders)]
+            self.assertEqual(turnover._search(by_orders).select().params[2], sorted(orders))
+            self.assertEqual(
+                turnover.search_read(by_orders, fields_, order="id"),
+                [row for row in expected if row["order_id"] and row["order_id"][0] in orders],
             )
             self.cr.execute(f"SELECT COUNT(*) FROM {DIRTY_TABLE}")
             self.assertEqual(bool(self.cr.fetchone()[0]), marked)

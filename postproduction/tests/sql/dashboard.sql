@@ -714,7 +714,7 @@ CREATE OR REPLACE FUNCTION postproduction_mark_orders(integer[], date) RETURNS v
                     (SELECT pa.id FROM project_project pa WHERE pa.account_id = al.account_id
                       ORDER BY pa.id LIMIT 1))
       FROM account_analytic_line al JOIN sale_order_line sol ON sol.id = al.so_line
-     WHERE sol.order_id = ANY($1)) k (project_id); END $body$;
+     WHERE sol.order_id = ANY($1) ) k (project_id); END $body$;
 
 CREATE OR REPLACE FUNCTION postproduction_mark_invoice_lines(integer[]) RETURNS void
             LANGUAGE plpgsql AS $body$ BEGIN INSERT INTO postproduction_turnover_dirty (project_id, period)
@@ -821,8 +821,8 @@ $body$;
 DROP TRIGGER IF EXISTS postproduction_mark_account_move_line_before ON account_move_line;
 
 CREATE TRIGGER postproduction_mark_account_move_line_before BEFORE UPDATE
-                OF display_type, move_id, postproduction_write_off, price_subtotal ON account_move_line
-                FOR EACH ROW WHEN ((OLD.display_type IS DISTINCT FROM NEW.display_type OR OLD.move_id IS DISTINCT FROM NEW.move_id OR OLD.postproduction_write_off IS DISTINCT FROM NEW.postproduction_write_off OR OLD.price_subtotal IS DISTINCT FROM NEW.price_subtotal))
+                OF move_id ON account_move_line
+                FOR EACH ROW WHEN ((OLD.move_id IS DISTINCT FROM NEW.move_id))
                 EXECUTE FUNCTION postproduction_mark_account_move_line_before();
 
 CREATE OR REPLACE FUNCTION postproduction_mark_account_move_line_after() RETURNS trigger
@@ -1630,53 +1630,100 @@ BEGIN
 END
 $body$;
 
-CREATE OR REPLACE FUNCTION postproduction_turnover_rows(d_from date, d_to date)
-RETURNS SETOF postproduction_turnover_stored
-LANGUAGE plpgsql STABLE ROWS 2000
-SET plan_cache_mode = force_generic_plan
-SET jit = off
-AS $body$
-DECLARE
-    mp integer[];
-    md date[];
-    everything boolean;
-    months date[];
-    projects integer[];
-    pairs_p integer[];
-    pairs_d date[];
-BEGIN
-    d_from := COALESCE(d_from, '-infinity'::date);
-    d_to := COALESCE(d_to, 'infinity'::date);
-    SELECT array_agg(project_id), array_agg(period) INTO mp, md
-      FROM (SELECT DISTINCT project_id, period FROM postproduction_turnover_dirty
-             WHERE period IS NULL OR period BETWEEN d_from AND d_to) k;
-    IF mp IS NULL THEN
-        RETURN QUERY SELECT * FROM postproduction_turnover_stored WHERE period BETWEEN d_from AND d_to;
-        RETURN;
-    END IF;
-    everything := EXISTS (SELECT 1 FROM unnest(mp, md) k (p, d)
-                           WHERE p IS NULL AND d IS NULL);
-    SELECT COALESCE(array_agg(DISTINCT d), '{}') INTO months
-      FROM unnest(mp, md) k (p, d) WHERE p IS NULL AND d IS NOT NULL;
-    SELECT COALESCE(array_agg(DISTINCT p), '{}') INTO projects
-      FROM unnest(mp, md) k (p, d) WHERE p IS NOT NULL AND d IS NULL;
-    SELECT COALESCE(array_agg(p), '{}'), COALESCE(array_agg(d), '{}')
-      INTO pairs_p, pairs_d
-      FROM (SELECT DISTINCT p, d FROM unnest(mp, md) k (p, d)
-             WHERE p IS NOT NULL AND d IS NOT NULL
-               AND d <> ALL(months) AND p <> ALL(projects)) k;
-    IF everything THEN
-        RETURN QUERY SELECT * FROM postproduction_turnover_live WHERE period BETWEEN d_from AND d_to;
-        RETURN;
-    END IF;
-    RETURN QUERY SELECT * FROM postproduction_turnover_stored s
-                  WHERE s.period BETWEEN d_from AND d_to AND NOT (s.period = ANY(months) OR COALESCE(s.project_id, 0) = ANY(projects)
-      OR (COALESCE(s.project_id, 0), s.period)
-         IN (SELECT * FROM unnest(pairs_p, pairs_d)));
-    RETURN QUERY SELECT * FROM postproduction_turnover_compute(
-        d_from, d_to, months, projects, pairs_p, pairs_d);
-END
-$body$;
+    CREATE OR REPLACE FUNCTION postproduction_turnover_rows(d_from date, d_to date,
+                                               orders integer[] DEFAULT NULL)
+    RETURNS SETOF postproduction_turnover_stored
+    LANGUAGE plpgsql STABLE ROWS 2000
+    SET plan_cache_mode = force_generic_plan
+    SET jit = off
+    AS $body$
+    DECLARE
+        mp integer[];
+        md date[];
+        everything boolean;
+        months date[];
+        projects integer[];
+        pairs_p integer[];
+        pairs_d date[];
+    BEGIN
+        d_from := COALESCE(d_from, '-infinity'::date);
+        d_to := COALESCE(d_to, 'infinity'::date);
+        SELECT array_agg(project_id), array_agg(period) INTO mp, md
+          FROM (SELECT DISTINCT project_id, period FROM postproduction_turnover_dirty
+                 WHERE period IS NULL OR period BETWEEN d_from AND d_to) k;
+        IF mp IS NOT NULL AND orders IS NOT NULL THEN
+            SELECT array_agg(k.p), array_agg(k.d) INTO mp, md
+              FROM unnest(mp, md) k (p, d)
+             WHERE k.p IS NULL OR k.p IN (
+                   SELECT COALESCE(o.project_id, 0)
+                     FROM (
+SELECT COALESCE(
+    (SELECT MIN(od.project_id)
+       FROM postproduction_delivery_sale_order_rel odr
+       JOIN postproduction_delivery od ON od.id = odr.delivery_id
+      WHERE odr.order_id = so.id AND od.active),
+    so.project_id) FROM sale_order so WHERE so.id = ANY(orders)
+UNION
+SELECT COALESCE(
+    (SELECT MIN(ld.project_id) FROM postproduction_delivery ld
+      WHERE ld.sale_line_id = sol.id AND ld.active),
+    COALESCE(
+    (SELECT MIN(od.project_id)
+       FROM postproduction_delivery_sale_order_rel odr
+       JOIN postproduction_delivery od ON od.id = odr.delivery_id
+      WHERE odr.order_id = so.id AND od.active),
+    so.project_id),
+    sol.project_id)
+  FROM sale_order_line sol JOIN sale_order so ON so.id = sol.order_id
+ WHERE sol.order_id = ANY(orders)
+UNION
+SELECT d.project_id FROM postproduction_delivery_sale_order_rel r
+  JOIN postproduction_delivery d ON d.id = r.delivery_id WHERE r.order_id = ANY(orders)
+UNION
+SELECT d.project_id FROM postproduction_delivery d
+  JOIN sale_order_line sol ON sol.id = d.sale_line_id WHERE sol.order_id = ANY(orders)
+UNION
+SELECT COALESCE(al.project_id,
+                (SELECT pa.id FROM project_project pa WHERE pa.account_id = al.account_id
+                  ORDER BY pa.id LIMIT 1))
+  FROM account_analytic_line al WHERE al.order_id = ANY(orders) AND al.date >= d_from AND al.date < d_to + interval '1 month'
+UNION
+SELECT COALESCE(al.project_id,
+                (SELECT pa.id FROM project_project pa WHERE pa.account_id = al.account_id
+                  ORDER BY pa.id LIMIT 1))
+  FROM account_analytic_line al JOIN sale_order_line sol ON sol.id = al.so_line
+ WHERE sol.order_id = ANY(orders) AND al.date >= d_from AND al.date < d_to + interval '1 month') o (project_id));
+        END IF;
+        IF mp IS NULL THEN
+            RETURN QUERY SELECT * FROM postproduction_turnover_stored
+                          WHERE period BETWEEN d_from AND d_to
+                            AND (orders IS NULL OR order_id = ANY(orders));
+            RETURN;
+        END IF;
+        everything := EXISTS (SELECT 1 FROM unnest(mp, md) k (p, d)
+                               WHERE p IS NULL AND d IS NULL);
+        SELECT COALESCE(array_agg(DISTINCT d), '{}') INTO months
+          FROM unnest(mp, md) k (p, d) WHERE p IS NULL AND d IS NOT NULL;
+        SELECT COALESCE(array_agg(DISTINCT p), '{}') INTO projects
+          FROM unnest(mp, md) k (p, d) WHERE p IS NOT NULL AND d IS NULL;
+        SELECT COALESCE(array_agg(p), '{}'), COALESCE(array_agg(d), '{}')
+          INTO pairs_p, pairs_d
+          FROM (SELECT DISTINCT p, d FROM unnest(mp, md) k (p, d)
+                 WHERE p IS NOT NULL AND d IS NOT NULL
+                   AND d <> ALL(months) AND p <> ALL(projects)) k;
+        IF everything THEN
+            RETURN QUERY SELECT * FROM postproduction_turnover_live WHERE period BETWEEN d_from AND d_to;
+            RETURN;
+        END IF;
+        RETURN QUERY SELECT * FROM postproduction_turnover_stored s
+                      WHERE s.period BETWEEN d_from AND d_to AND NOT (s.period = ANY(months) OR COALESCE(s.project_id, 0) = ANY(projects)
+          OR (COALESCE(s.project_id, 0), s.period)
+             IN (SELECT * FROM unnest(pairs_p, pairs_d)))
+                        AND (orders IS NULL OR s.order_id = ANY(orders));
+        RETURN QUERY SELECT * FROM postproduction_turnover_compute(
+            d_from, d_to, months, projects, pairs_p, pairs_d);
+    END
+    $body$;
 
 CREATE OR REPLACE FUNCTION postproduction_turnover_fold() RETURNS integer
 LANGUAGE plpgsql
