@@ -2,7 +2,7 @@
     "name": "PostProduction",
     "summary": "Monthly invoicing of services from production: consultant days, "
     "re-invoiced expenses and purchases, scheduled instalments",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Services/Project",
     "website": "https://github.com/postproduction/postproduction",
     "author": "PostProduction",
