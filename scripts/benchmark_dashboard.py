@@ -648,14 +648,19 @@ def year_runs(user_env, env, first, last, spec, runs):
             domain, ["production_turnover:sum"], ["period:month", "project_type_id"], lazy=False
         ),
     }
-    timings = {name: [] for name in [*calls, "floor"]}
+    return time_calls(user_env, {**calls, "floor": lambda: floor_run(env, first, last)}, runs)
+
+
+def time_calls(user_env, calls, runs):
+    """{name: [ms, ...]}: each call a warm-up then ``runs`` times, the calls in turns,
+    the cache emptied before each."""
+    timings = {name: [] for name in calls}
     for _run in range(runs + 1):
         for name, call in calls.items():
             user_env.invalidate_all()
             with Timer() as timer:
                 call()
             timings[name].append(timer.ms)
-        timings["floor"].append(floor_run(env, first, last))
     return timings
 
 
@@ -708,13 +713,7 @@ def marked_runs(user_env, env, month, first, last, spec, runs):
             domain, spec, limit=80
         ),
     }
-    timings = {name: [] for name in calls}
-    for _run in range(runs + 1):
-        for name, call in calls.items():
-            user_env.invalidate_all()
-            with Timer() as timer:
-                call()
-            timings[name].append(timer.ms)
+    timings = time_calls(user_env, calls, runs)
     env.cr.rollback()
     return marked, timings
 

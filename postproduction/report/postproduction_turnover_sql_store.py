@@ -345,9 +345,26 @@ def _changed(columns):
     return " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in columns)
 
 
+# The columns of Odoo's tables the view reads, whose changes mark: the model's
+# ``_depends`` lists them (with the many2many fields, whose tables have their triggers).
+ANALYTIC_COLUMNS = (
+    "account_id",
+    "amount",
+    "approval_state",
+    "company_id",
+    "date",
+    "employee_id",
+    "move_line_id",
+    "product_id",
+    "product_uom_id",
+    "project_id",
+    "so_line",
+    "unit_amount",
+)
+
 # Row-level triggers: (table, name, timing, events, columns, extra WHEN, body). The body
 # is PL/pgSQL with OLD/NEW; the function returns what a BEFORE trigger must.
-_MOVE_COLUMNS = (
+MOVE_COLUMNS = (
     "company_id",
     "date",
     "invoice_date",
@@ -357,7 +374,7 @@ _MOVE_COLUMNS = (
 )
 _CUSTOMER = "IN ('out_invoice', 'out_refund')"
 _AML_COLUMNS = ("display_type", "move_id", "postproduction_write_off", "price_subtotal")
-_ORDER_COLUMNS = (
+ORDER_COLUMNS = (
     "company_id",
     "currency_id",
     "name",
@@ -367,7 +384,7 @@ _ORDER_COLUMNS = (
     "project_id",
     "state",
 )
-_ORDER_LINE_COLUMNS = (
+ORDER_LINE_COLUMNS = (
     "discount",
     "is_expense",
     "order_id",
@@ -376,7 +393,7 @@ _ORDER_LINE_COLUMNS = (
     "product_uom",
     "project_id",
 )
-_DELIVERY_COLUMNS = (
+DELIVERY_COLUMNS = (
     "active",
     "correlation_status",
     "daily_rate",
@@ -390,7 +407,7 @@ _DELIVERY_COLUMNS = (
     "sale_line_id",
     "state",
 )
-_PROJECT_COLUMNS = (
+PROJECT_COLUMNS = (
     "account_id",
     "allow_billable",
     "company_id",
@@ -400,17 +417,27 @@ _PROJECT_COLUMNS = (
 )
 
 
+def _moving(table, columns, old_call, new_call):
+    """The triggers of a table whose rows' change moves dashboard rows: ``old_call``
+    marks where they were (before an update, before a delete), ``new_call`` where they
+    go (after an update); each a PL/pgSQL statement of ``OLD`` or ``NEW``."""
+    return [
+        (table, "before", "BEFORE", "UPDATE", columns, "", old_call),
+        (table, "after", "AFTER", "UPDATE", columns, "", new_call),
+        (table, "delete", "BEFORE", "DELETE", (), "", old_call),
+    ]
+
+
 def _row_triggers():
     move_old = f"PERFORM {_PREFIX}_moves(ARRAY[OLD.id]);"
-    delivery_old = f"PERFORM {_PREFIX}_deliveries(ARRAY[OLD.id]);"
     schedule = """{mark} SELECT COALESCE({project}, 0),
                                 date_trunc('month', {row}.date::timestamp)::date
                            FROM sale_order so WHERE so.id = {row}.order_id;"""
     return [
         # invoices: their lines' keys, in the month billed before and after the change
-        ("account_move", "before", "BEFORE", "UPDATE", _MOVE_COLUMNS,
+        ("account_move", "before", "BEFORE", "UPDATE", MOVE_COLUMNS,
          f"OLD.move_type {_CUSTOMER} OR NEW.move_type {_CUSTOMER}", move_old),
-        ("account_move", "after", "AFTER", "UPDATE", _MOVE_COLUMNS,
+        ("account_move", "after", "AFTER", "UPDATE", MOVE_COLUMNS,
          f"OLD.move_type {_CUSTOMER} OR NEW.move_type {_CUSTOMER}",
          f"PERFORM {_PREFIX}_moves(ARRAY[NEW.id]);"),
         ("account_move", "delete", "BEFORE", "DELETE", (),
@@ -425,27 +452,18 @@ def _row_triggers():
          f"PERFORM {_PREFIX}_invoice_lines(ARRAY[OLD.id]);"),
         ("account_move_line", "expense", "AFTER", "UPDATE", ("expense_id",), "",
          _cost_marks("(SELECT * FROM account_analytic_line WHERE move_line_id = NEW.id)")),
-        # orders and their lines: where their rows are, before and after
-        ("sale_order", "before", "BEFORE", "UPDATE", _ORDER_COLUMNS, "",
-         f"PERFORM {_PREFIX}_orders(ARRAY[OLD.id], NULL);"),
-        ("sale_order", "after", "AFTER", "UPDATE", _ORDER_COLUMNS, "",
-         f"PERFORM {_PREFIX}_orders(ARRAY[NEW.id], NULL);"),
-        ("sale_order", "delete", "BEFORE", "DELETE", (), "",
-         f"PERFORM {_PREFIX}_orders(ARRAY[OLD.id], NULL);"),
-        ("sale_order_line", "before", "BEFORE", "UPDATE", _ORDER_LINE_COLUMNS, "",
-         f"PERFORM {_PREFIX}_orders(ARRAY[OLD.order_id], NULL);"),
-        ("sale_order_line", "after", "AFTER", "UPDATE", _ORDER_LINE_COLUMNS, "",
-         f"PERFORM {_PREFIX}_orders(ARRAY[NEW.order_id], NULL);"),
-        ("sale_order_line", "delete", "BEFORE", "DELETE", (), "",
-         f"PERFORM {_PREFIX}_orders(ARRAY[OLD.order_id], NULL);"),
-        # deliveries
-        ("postproduction_delivery", "before", "BEFORE", "UPDATE", _DELIVERY_COLUMNS, "",
-         delivery_old),
-        ("postproduction_delivery", "after", "AFTER", "UPDATE", _DELIVERY_COLUMNS, "",
-         f"PERFORM {_PREFIX}_deliveries(ARRAY[NEW.id]);"),
+        # orders and their lines, deliveries: where their rows are, before and after
+        *_moving("sale_order", ORDER_COLUMNS,
+                 f"PERFORM {_PREFIX}_orders(ARRAY[OLD.id], NULL);",
+                 f"PERFORM {_PREFIX}_orders(ARRAY[NEW.id], NULL);"),
+        *_moving("sale_order_line", ORDER_LINE_COLUMNS,
+                 f"PERFORM {_PREFIX}_orders(ARRAY[OLD.order_id], NULL);",
+                 f"PERFORM {_PREFIX}_orders(ARRAY[NEW.order_id], NULL);"),
+        *_moving("postproduction_delivery", DELIVERY_COLUMNS,
+                 f"PERFORM {_PREFIX}_deliveries(ARRAY[OLD.id]);",
+                 f"PERFORM {_PREFIX}_deliveries(ARRAY[NEW.id]);"),
         ("postproduction_delivery", "insert", "AFTER", "INSERT", (), "",
          f"PERFORM {_PREFIX}_deliveries(ARRAY[NEW.id]);"),
-        ("postproduction_delivery", "delete", "BEFORE", "DELETE", (), "", delivery_old),
         # instalments: their order's project, their month
         ("postproduction_schedule", "insert", "AFTER", "INSERT", (), "",
          schedule.format(mark=_MARK, project=_order_project("so"), row="NEW")),
@@ -474,7 +492,7 @@ def _row_triggers():
         ("postproduction_turnover_note", "delete", "AFTER", "DELETE", (), "",
          f"{_MARK} VALUES (COALESCE(OLD.project_id, 0), OLD.period);"),
         # names and settings the rows show
-        ("project_project", "update", "AFTER", "UPDATE", _PROJECT_COLUMNS, "",
+        ("project_project", "update", "AFTER", "UPDATE", PROJECT_COLUMNS, "",
          f"""{_MARK} SELECT id, NULL::date FROM project_project
                       WHERE id IN (OLD.id, NEW.id)
                          OR account_id IN (OLD.account_id, NEW.account_id);"""),
@@ -502,23 +520,7 @@ def _row_triggers():
 
 # Statement-level triggers with transition tables: (table, name, event, body).
 def _statement_triggers():
-    changed = " OR ".join(
-        f"o.{column} IS DISTINCT FROM n.{column}"
-        for column in (
-            "account_id",
-            "amount",
-            "approval_state",
-            "company_id",
-            "date",
-            "employee_id",
-            "move_line_id",
-            "product_id",
-            "product_uom_id",
-            "project_id",
-            "so_line",
-            "unit_amount",
-        )
-    )
+    changed = " OR ".join(f"o.{column} IS DISTINCT FROM n.{column}" for column in ANALYTIC_COLUMNS)
     timesheets = """{mark} SELECT DISTINCT project_id, {month} FROM {rows} al
                             WHERE project_id IS NOT NULL;"""
     updated = f"""(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed}

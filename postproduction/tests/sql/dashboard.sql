@@ -1015,21 +1015,6 @@ CREATE TRIGGER postproduction_mark_delivery_after AFTER UPDATE
                 FOR EACH ROW WHEN ((OLD.active IS DISTINCT FROM NEW.active OR OLD.correlation_status IS DISTINCT FROM NEW.correlation_status OR OLD.daily_rate IS DISTINCT FROM NEW.daily_rate OR OLD.date_end IS DISTINCT FROM NEW.date_end OR OLD.date_start IS DISTINCT FROM NEW.date_start OR OLD.employee_id IS DISTINCT FROM NEW.employee_id OR OLD.kind IS DISTINCT FROM NEW.kind OR OLD.name IS DISTINCT FROM NEW.name OR OLD.product_id IS DISTINCT FROM NEW.product_id OR OLD.project_id IS DISTINCT FROM NEW.project_id OR OLD.sale_line_id IS DISTINCT FROM NEW.sale_line_id OR OLD.state IS DISTINCT FROM NEW.state))
                 EXECUTE FUNCTION postproduction_mark_delivery_after();
 
-CREATE OR REPLACE FUNCTION postproduction_mark_delivery_insert() RETURNS trigger
-LANGUAGE plpgsql AS $body$
-BEGIN
-    PERFORM postproduction_mark_deliveries(ARRAY[NEW.id]);
-    RETURN NULL;
-END
-$body$;
-
-DROP TRIGGER IF EXISTS postproduction_mark_delivery_insert ON postproduction_delivery;
-
-CREATE TRIGGER postproduction_mark_delivery_insert AFTER INSERT
-                 ON postproduction_delivery
-                FOR EACH ROW
-                EXECUTE FUNCTION postproduction_mark_delivery_insert();
-
 CREATE OR REPLACE FUNCTION postproduction_mark_delivery_delete() RETURNS trigger
 LANGUAGE plpgsql AS $body$
 BEGIN
@@ -1044,6 +1029,21 @@ CREATE TRIGGER postproduction_mark_delivery_delete BEFORE DELETE
                  ON postproduction_delivery
                 FOR EACH ROW
                 EXECUTE FUNCTION postproduction_mark_delivery_delete();
+
+CREATE OR REPLACE FUNCTION postproduction_mark_delivery_insert() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM postproduction_mark_deliveries(ARRAY[NEW.id]);
+    RETURN NULL;
+END
+$body$;
+
+DROP TRIGGER IF EXISTS postproduction_mark_delivery_insert ON postproduction_delivery;
+
+CREATE TRIGGER postproduction_mark_delivery_insert AFTER INSERT
+                 ON postproduction_delivery
+                FOR EACH ROW
+                EXECUTE FUNCTION postproduction_mark_delivery_insert();
 
 CREATE OR REPLACE FUNCTION postproduction_mark_schedule_insert() RETURNS trigger
 LANGUAGE plpgsql AS $body$
