@@ -117,7 +117,8 @@ class PostproductionTurnover(models.Model):
         """
         table = super()._table_sql
         reading = self.env.context.get(MONTH_CONTEXT)
-        if not reading:
+        # only ``_search`` builds a tuple: a context from RPC (JSON, lists) reads every row
+        if not isinstance(reading, tuple) or len(reading) != 3:
             return table
         first, last, orders = reading
         # the fields of ``_depends`` ride along, so that their pending changes are flushed

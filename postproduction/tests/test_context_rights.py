@@ -111,6 +111,33 @@ class TestContextKeysGrantNothing(InvoiceDocumentCase):
         self.assertAlmostEqual(line.quantity, expected)
         self.assertFalse(invoice.proforma_number, "Odoo's own invoice, not a pro-forma of ours")
 
+    def test_the_dashboard_month_key_neither_hides_nor_shows_rows(self):
+        """The months and orders a dashboard search reads are the search's own: any value
+        of the key from a client reads the rows the domain and the record rules select."""
+        turnover = self.env["postproduction.turnover"].with_user(self.user_pp)
+        domain = [("project_id", "in", self.projects.ids)]
+        expected = turnover.search_read(domain, ["id", "period", "production_turnover"])
+        self.assertTrue(expected)
+        ids = [row["id"] for row in expected]
+        for forged in (
+            ["1990-01-01", "1990-01-01", None],  # JSON: a list, not the tuple it builds
+            ("1990-01-01", "1990-01-01", None),
+            "2026-01-01",
+            [None, None, [self.order.id]],
+        ):
+            forged_turnover = turnover.with_context(postproduction_turnover_month=forged)
+            self.assertEqual(
+                forged_turnover.search_read(domain, ["id", "period", "production_turnover"]),
+                expected,
+                forged,
+            )
+            self.env.invalidate_all()
+            self.assertEqual(
+                forged_turnover.browse(ids).read(["period", "production_turnover"]),
+                turnover.browse(ids).read(["period", "production_turnover"]),
+                forged,
+            )
+
 
 class TestBillingKeysBelongToTheSystem(InvoiceDocumentCase):
     def test_no_user_deletes_or_creates_a_billing_key(self):
