@@ -6,6 +6,7 @@
     python3 scripts/benchmark_generation.py --orders 200    # a smaller volume
     python3 scripts/benchmark_generation.py --reuse         # measure the built data again
     python3 scripts/benchmark_generation.py --rounds 5      # more rounds (default 3)
+    python3 scripts/benchmark_generation.py --reuse --rounds 1 --profile  # where the time goes
 
 Builds a scratch database (``pp_genbench``, copied from the template ``pp_base`` that
 holds PostProduction's dependencies, PostProduction installed without demo data) with
@@ -27,11 +28,17 @@ fresh copy of the same data. Prints each round (total and per-invoice time, SQL 
 per invoice, peak memory of the measuring process) and its ratio, then the median of each
 side and the median ratio. Target: ours <= 1.0x native. The work is rolled back:
 ``--reuse`` measures again on the same data.
+
+``--profile`` runs each measure under cProfile (slower: its figures are not the
+benchmark's), keeps ``.odoo/profile_<side>.pstats`` and prints the functions whose own
+time differs most between the sides.
 """
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import resource
 import statistics
 import subprocess
@@ -207,7 +214,7 @@ def generate_data(db, count):
 # ---------------------------------------------------------------------------- measure
 
 
-def measure(db, side):
+def measure(db, side, profile=False):
     """Measure one side in this process; prints its figures as JSON on the last line."""
     env = odoo_env(db)
     cr = env.cr
@@ -221,6 +228,9 @@ def measure(db, side):
         orders.mapped("name")  # warm the registry and caches as a running server would be
         env.invalidate_all()
         queries = cr.sql_log_count
+        profiler = cProfile.Profile() if profile else None
+        if profiler:
+            profiler.enable()
         started = time.perf_counter()
         if side == "ours":
             result = env["postproduction.invoice.run"].generate(
@@ -244,6 +254,9 @@ def measure(db, side):
             moves = wizard._create_invoices(orders)
         env.flush_all()
         elapsed = time.perf_counter() - started
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile_path(side))
         queries = cr.sql_log_count - queries
         figures = {
             "side": side,
@@ -259,9 +272,37 @@ def measure(db, side):
     print(json.dumps(figures), flush=True)
 
 
-def measure_in_subprocess(db, side):
+def profile_path(side):
+    return ROOT / ".odoo" / f"profile_{side}.pstats"
+
+
+def report_profiles(count=25):
+    """The functions whose own time (tottime) differs most between the two sides."""
+    own = {}
+    for side in ("ours", "native"):
+        stats = pstats.Stats(str(profile_path(side))).stats
+        own[side] = {
+            f"{Path(file).name}:{line} {name}": (calls, tottime, cumtime)
+            for (file, line, name), (_cc, calls, tottime, cumtime, _callers) in stats.items()
+        }
+    rows = []
+    for function in own["ours"].keys() | own["native"].keys():
+        ours, native = own["ours"].get(function, (0, 0, 0)), own["native"].get(function, (0, 0, 0))
+        rows.append((ours[1] - native[1], function, ours, native))
+    rows.sort(key=lambda row: -abs(row[0]))
+    print(f"\nown time, ours - native (profiles in {profile_path('ours').parent}):")
+    print(f"{'diff s':>8} {'ours s':>8} {'calls':>8} {'native s':>8} {'calls':>8}  function")
+    for diff, function, ours, native in rows[:count]:
+        print(
+            f"{diff:>8.3f} {ours[1]:>8.3f} {ours[0]:>8} {native[1]:>8.3f} {native[0]:>8}  "
+            f"{function[:90]}"
+        )
+
+
+def measure_in_subprocess(db, side, profile=False):
     output = subprocess.run(
-        [sys.executable, __file__, "--measure", side, "--db", db],
+        [sys.executable, __file__, "--measure", side, "--db", db]
+        + (["--profile"] if profile else []),
         check=True,
         cwd=ROOT,
         capture_output=True,
@@ -299,7 +340,7 @@ def report(rounds):
     )
 
 
-def measure_round(db, sides):
+def measure_round(db, sides, profile=False):
     """Each side of ``sides`` in turn, on a fresh copy of ``db``."""
     results = {}
     for side in sides:
@@ -307,7 +348,7 @@ def measure_round(db, sides):
         run("dropdb", "--if-exists", copy)
         run("createdb", "-T", db, copy)
         say(f"measuring {side} on {copy}")
-        results[side] = measure_in_subprocess(copy, side)
+        results[side] = measure_in_subprocess(copy, side, profile)
         run("dropdb", copy)
     return results
 
@@ -318,10 +359,13 @@ def main():
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--reuse", action="store_true", help="measure the data already built")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile each side (cProfile), print the diff"
+    )
     parser.add_argument("--measure", choices=("ours", "native"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        measure(args.db, args.measure)
+        measure(args.db, args.measure, args.profile)
         return
     if not args.reuse:
         create_database(args.db)
@@ -330,8 +374,10 @@ def main():
     for number in range(args.rounds):
         sides = ("ours", "native") if number % 2 == 0 else ("native", "ours")
         say(f"round {number + 1} of {args.rounds}: {sides[0]} first")
-        rounds.append(measure_round(args.db, sides))
+        rounds.append(measure_round(args.db, sides, args.profile))
     report(rounds)
+    if args.profile:
+        report_profiles()
 
 
 if __name__ == "__main__":
