@@ -2,9 +2,51 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
 from odoo.tools import float_compare, float_round, format_date, formatLang, is_html_empty
 
 from .sale_order import own_context_value
+
+#: Where a batch's order lines stand in the template of a timesheet domain.
+_ORDER_LINES = object()
+
+
+def _order_lines_template(domain, sale_lines):
+    """``domain`` (normalized) with its term ``("so_line", "in", sale_lines.ids)``
+    replaced by ``_ORDER_LINES``, when that term is ANDed with the rest of the domain
+    (so that the domain never reaches other order lines); else ``None``."""
+    domain = expression.normalize_domain(domain)
+    term = ("so_line", "in", sale_lines.ids)
+    found = [
+        index
+        for index in _top_level_leaves(domain)
+        if isinstance(domain[index], list | tuple) and tuple(domain[index]) == term
+    ]
+    if len(found) != 1:
+        return None
+    return [_ORDER_LINES if index == found[0] else t for index, t in enumerate(domain)]
+
+
+def _top_level_leaves(domain):
+    """The indexes of the leaves of ``domain`` (normalized, prefix notation) that only
+    ``&`` operators join to its root."""
+    leaves = []
+
+    def walk(index, top):
+        """Visits the subtree starting at ``index``; returns the index after it."""
+        token = domain[index]
+        if token in (expression.AND_OPERATOR, expression.OR_OPERATOR):
+            top = top and token == expression.AND_OPERATOR
+            return walk(walk(index + 1, top), top)
+        if token == expression.NOT_OPERATOR:
+            return walk(index + 1, False)
+        if top:
+            leaves.append(index)
+        return index + 1
+
+    walk(0, True)
+    return leaves
+
 
 POSTPRODUCTION_STATUSES = [
     ("proforma_preparation", "Pro-forma in preparation"),
@@ -316,6 +358,71 @@ class AccountMove(models.Model):
                 }
             )
         return sections
+
+    # ------------------------------------------------------------------ a run's timesheets
+    def _link_timesheets_to_invoice(self, start_date=None, end_date=None):
+        """In a generation run, Odoo's linking of the period's timesheets to the invoices
+        with one search for the whole batch instead of one per invoice line.
+
+        Each line's domain is still Odoo's (``_timesheet_domain_get_invoiced_lines``);
+        lines whose domains differ only by their order lines, ANDed with the rest, are
+        searched together, and each timesheet goes to the invoice of its order line's
+        first invoice line, as Odoo's loop gives it. A line whose domain is of another
+        shape (another module's override) is searched alone, as Odoo does. Outside a
+        run, Odoo's own loop.
+        """
+        if own_context_value(self.env, "postproduction_invoice_plan") is None or not (
+            start_date and end_date
+        ):
+            return super()._link_timesheets_to_invoice(start_date, end_date)
+        period = [("date", ">=", start_date), ("date", "<=", end_date)]
+        templates, groups = {}, defaultdict(list)
+        for line, sale_lines, domain in self._get_timesheet_link_domains():
+            template = _order_lines_template(domain, sale_lines)
+            key = repr(template) if template else line.id
+            templates[key] = template
+            groups[key].append((line, sale_lines, domain))
+        for key, lines in groups.items():
+            if templates[key] and len(lines) > 1:
+                self._link_timesheets_together(templates[key], lines, period)
+                continue
+            for line, _sale_lines, domain in lines:
+                timesheets = self.env["account.analytic.line"].sudo().search(domain + period)
+                timesheets.write({"timesheet_invoice_id": line.move_id.id})
+        return None
+
+    @api.model
+    def _link_timesheets_together(self, template, lines, period):
+        """Link the timesheets of ``lines`` ([(invoice line, order lines, domain)] whose
+        domains share ``template``) with one search: each timesheet to the invoice of its
+        order line's first invoice line."""
+        move_of = {}
+        for line, sale_lines, _domain in lines:
+            for sale_line in sale_lines:
+                move_of.setdefault(sale_line.id, line.move_id)
+        domain = [
+            ("so_line", "in", list(move_of)) if term is _ORDER_LINES else term for term in template
+        ]
+        timesheets = self.env["account.analytic.line"].sudo().search(domain + period)
+        for move, linked in timesheets.grouped(lambda t: move_of[t.so_line.id]).items():
+            linked.write({"timesheet_invoice_id": move.id})
+
+    def _get_timesheet_link_domains(self):
+        """[(invoice line, its order lines invoiced from timesheets, Odoo's domain of the
+        timesheets it bills)] of these draft invoices, as ``_link_timesheets_to_invoice``."""
+        result = []
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "draft")
+        for line in invoices.invoice_line_ids:
+            sale_lines = line.sale_line_ids.filtered(
+                lambda sol: (
+                    sol.product_id.invoice_policy == "delivery"
+                    and sol.product_id.service_type == "timesheet"
+                )
+            )
+            if sale_lines:
+                domain = line._timesheet_domain_get_invoiced_lines(sale_lines)
+                result.append((line, sale_lines, list(domain)))
+        return result
 
     # ------------------------------------------------------------------ posting checks
     def _post(self, soft=True):

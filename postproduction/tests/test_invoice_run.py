@@ -627,10 +627,14 @@ class TestWizard(InvoiceRunCase):
 
 
 class TestQueryBudget(PostproductionCase):
-    """A test run over a hundred lines costs a bounded number of queries per line."""
+    """A run over a hundred lines costs a bounded number of queries per line, and links
+    each timesheet to the invoice Odoo's own loop would link it to."""
 
     LINES = 100
     BUDGET_PER_LINE = 3
+    #: a real run: Odoo's own invoice creation and ours; linking the timesheets one invoice
+    #: line at a time, as Odoo's loop does, would cost two more
+    REAL_BUDGET_PER_LINE = 15
 
     @classmethod
     def setUpClass(cls):
@@ -677,13 +681,87 @@ class TestQueryBudget(PostproductionCase):
         )
         timesheets.action_validate()
         cls.orders = orders
+        cls.projects = projects
 
-    def test_test_mode_query_budget_per_line(self):
-        run = self.env[RUN].create(
+    def _new_run(self, simulate):
+        return self.env[RUN].create(
             self.env[RUN]._prepare_run_values(
-                JAN, None, True, [("order_id", "in", self.orders.ids)], "order", None, "manual"
+                JAN, None, simulate, [("order_id", "in", self.orders.ids)], "order", None, "manual"
             )
         )
+
+    def assert_linked_as_odoo_links(self, run):
+        """Each timesheet of the scenario is linked to the invoice (or none) that Odoo's
+        own loop, one search per invoice line, links it to."""
+        timesheets = self.env["account.analytic.line"].search(
+            [("project_id", "in", self.projects.ids)]
+        )
+        linked = {timesheet: timesheet.timesheet_invoice_id for timesheet in timesheets}
+        self.assertTrue(any(linked.values()))
+        timesheets.sudo().write({"timesheet_invoice_id": False})
+        # without a run's plan in the context: Odoo's loop
+        run.move_ids._link_timesheets_to_invoice(JAN, date(2026, 1, 31))
+        self.assertEqual({t: t.timesheet_invoice_id for t in timesheets}, linked)
+        return linked
+
+    def _add_timesheets_not_to_link(self):
+        """A draft January timesheet and a validated February one on the first orders."""
+        draft = self.create_timesheet(
+            date(2026, 1, 20), project=self.projects[0], employee=self.bob
+        )
+        february = self.create_timesheet(
+            date(2026, 2, 2), project=self.projects[1], employee=self.alice
+        )
+        february.action_validate()
+        return draft | february
+
+    def test_real_run_links_each_timesheet_to_its_order_invoice(self):
+        apart = self._add_timesheets_not_to_link()
+        run = self._new_run(simulate=False)
+        run._execute()
+        held = self.orders[0]  # its draft timesheet holds it
+        self.assertEqual(run.move_ids.invoice_line_ids.sale_line_ids.order_id, self.orders - held)
+        linked = self.assert_linked_as_odoo_links(run)
+        for timesheet, invoice in linked.items():
+            if timesheet in apart or timesheet.so_line.order_id == held:
+                self.assertFalse(invoice)
+            else:
+                self.assertEqual(invoice.invoice_line_ids.sale_line_ids, timesheet.so_line)
+
+    def test_timesheet_domain_of_another_shape_is_searched_per_line(self):
+        """A module whose domain reaches beyond the line's order lines (here: the last
+        order's timesheets too) gets Odoo's loop, line by line: the first invoice takes
+        them."""
+        self._add_timesheets_not_to_link()
+        last_line = self.orders[-1].order_line
+        AccountMoveLine = type(self.env["account.move.line"])
+        original = AccountMoveLine._timesheet_domain_get_invoiced_lines
+
+        def reaching_beyond(line, sale_lines):
+            domain = original(line, sale_lines)
+            return ["|", domain[0], ("so_line", "=", last_line.id), *domain[1:]]
+
+        with patch.object(AccountMoveLine, "_timesheet_domain_get_invoiced_lines", reaching_beyond):
+            run = self._new_run(simulate=False)
+            run._execute()
+            linked = self.assert_linked_as_odoo_links(run)
+        first_invoice = run.move_ids.sorted("id")[0]
+        self.assertNotIn(last_line, first_invoice.invoice_line_ids.sale_line_ids)
+        last = self.env["account.analytic.line"].search([("so_line", "=", last_line.id)])
+        self.assertEqual(len(last), 1)
+        self.assertEqual(linked[last], first_invoice)
+
+    def test_real_run_query_budget_per_line(self):
+        run = self._new_run(simulate=False)
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        run._execute()
+        queries = self.cr.sql_log_count - before
+        self.assertEqual(len(run.move_ids), self.LINES)
+        self.assertLessEqual(queries, self.LINES * self.REAL_BUDGET_PER_LINE, f"{queries} queries")
+
+    def test_test_mode_query_budget_per_line(self):
+        run = self._new_run(simulate=True)
         self.env.invalidate_all()
         before = self.cr.sql_log_count
         run._execute()
