@@ -13,21 +13,24 @@ holds PostProduction's dependencies, PostProduction installed without demo data)
 1,000 monthly orders ready for one month: one project, one consultant's delivery and ten
 validated timesheet days per order (orders and projects through the ORM, deliveries and
 timesheets with SQL). It then copies that database twice with ``createdb -T`` so that
-both sides run on identical data, and measures, each in its own process:
+both sides run on identical data, and measures each side in its own process, 100 orders
+(a run's batch) a turn:
 
-- ours: ``postproduction.invoice.run.generate(month)`` over the 1,000 orders (one
+- ours: ``postproduction.invoice.run.generate(month)`` over the turn's orders (one
   invoice per order, pro-forma numbers, billing keys, a result line per row);
 - native: ``sale.advance.payment.inv`` in *Regular invoice* mode with the same period
   dates (``date_start_invoice_timesheet`` / ``date_end_invoice_timesheet``), one invoice
   per order (no consolidated billing).
 
-The machine's speed changes from minute to minute, so one measurement of each side
-decides nothing: the sides are measured in rounds (three by default), interleaved and
-alternating which goes first (ours then native, native then ours, ...), each time on a
-fresh copy of the same data. Prints each round (total and per-invoice time, SQL queries
-per invoice, peak memory of the measuring process) and its ratio, then the median of each
-side and the median ratio. Target: ours <= 1.0x native. The work is rolled back:
-``--reuse`` measures again on the same data.
+The machine's speed changes from minute to minute (by 10 to 30 % here), so one
+measurement of each side decides nothing. Both processes are loaded side by side and take
+turns, 100 orders each, the side that begins alternating from one turn to the next, so
+that a slower or faster minute falls on both alike; and the sides are measured in rounds
+(three by default), each on fresh copies of the same data, the side that begins the round
+alternating too. Prints each round (total and per-invoice time, SQL queries per invoice,
+peak memory of the measuring process) and its ratio, then the median of each side and the
+median ratio. Target: ours <= 1.0x native. The work is rolled back: ``--reuse`` measures
+again on the same data.
 
 ``--profile`` runs each measure under cProfile (slower: its figures are not the
 benchmark's), keeps ``.odoo/profile_<side>.pstats`` and prints the functions whose own
@@ -214,62 +217,106 @@ def generate_data(db, count):
 # ---------------------------------------------------------------------------- measure
 
 
-def measure(db, side, profile=False):
-    """Measure one side in this process; prints its figures as JSON on the last line."""
+#: Orders a side invoices in one turn: a run's batch.
+CHUNK = 100
+SIDES = ("ours", "native")
+
+
+def invoice_chunk(env, side, order_ids):
+    """Invoice ``order_ids`` the way ``side`` does; the invoices."""
+    if side == "ours":
+        run = env["postproduction.invoice.run"].generate(
+            MONTH, invoice_date=MONTH_END, domain=[("order_id", "in", order_ids)]
+        )
+        return run.move_ids
+    wizard = (
+        env["sale.advance.payment.inv"]
+        .with_context(active_model="sale.order", active_ids=order_ids)
+        .create(
+            {
+                "advance_payment_method": "delivered",
+                "consolidated_billing": False,
+                "date_start_invoice_timesheet": MONTH,
+                "date_end_invoice_timesheet": MONTH_END,
+                "sale_order_ids": [(6, 0, order_ids)],
+            }
+        )
+    )
+    return wizard._create_invoices(env["sale.order"].browse(order_ids))
+
+
+def serve(db, side, profile=False):
+    """One side's process: loads Odoo on ``db``, says how many chunks there are, then
+    invoices the chunk each line of its input names and answers with its figures (JSON
+    lines), all in one transaction rolled back at the end (an empty line)."""
     env = odoo_env(db)
     cr = env.cr
+    profiler = cProfile.Profile() if profile else None
     try:
         env = env(user=env.ref("base.user_admin").id)
         built = json.loads(env["ir.config_parameter"].sudo().get_param(ORDERS_PARAMETER))
-        order_ids = built["orders"]
         if built["month"] != MONTH.isoformat():
             sys.exit(f"{db} holds {built['month'][:7]}: build it again (without --reuse)")
-        orders = env["sale.order"].browse(order_ids)
-        orders.mapped("name")  # warm the registry and caches as a running server would be
-        env.invalidate_all()
-        queries = cr.sql_log_count
-        profiler = cProfile.Profile() if profile else None
+        chunks = [built["orders"][i : i + CHUNK] for i in range(0, len(built["orders"]), CHUNK)]
+        env["sale.order"].browse(built["orders"]).mapped("name")  # a running server is warm
+        print(json.dumps({"chunks": len(chunks)}), flush=True)
+        for line in sys.stdin:
+            if not line.strip():
+                break
+            env.invalidate_all()  # each turn as a request of its own
+            queries = cr.sql_log_count
+            if profiler:
+                profiler.enable()
+            started = time.perf_counter()
+            moves = invoice_chunk(env, side, chunks[int(line)])
+            env.flush_all()
+            elapsed = time.perf_counter() - started
+            if profiler:
+                profiler.disable()
+            figures = {
+                "invoices": len(moves),
+                "amount": round(sum(moves.mapped("amount_untaxed")), 2),
+                "seconds": elapsed,
+                "queries": cr.sql_log_count - queries,
+            }
+            print(json.dumps(figures), flush=True)
         if profiler:
-            profiler.enable()
-        started = time.perf_counter()
-        if side == "ours":
-            result = env["postproduction.invoice.run"].generate(
-                MONTH, invoice_date=MONTH_END, domain=[("order_id", "in", order_ids)]
-            )
-            moves = result.move_ids
-        else:
-            wizard = (
-                env["sale.advance.payment.inv"]
-                .with_context(active_model="sale.order", active_ids=order_ids)
-                .create(
-                    {
-                        "advance_payment_method": "delivered",
-                        "consolidated_billing": False,
-                        "date_start_invoice_timesheet": MONTH,
-                        "date_end_invoice_timesheet": MONTH_END,
-                        "sale_order_ids": [(6, 0, order_ids)],
-                    }
-                )
-            )
-            moves = wizard._create_invoices(orders)
-        env.flush_all()
-        elapsed = time.perf_counter() - started
-        if profiler:
-            profiler.disable()
             profiler.dump_stats(profile_path(side))
-        queries = cr.sql_log_count - queries
-        figures = {
-            "side": side,
-            "invoices": len(moves),
-            "amount": round(sum(moves.mapped("amount_untaxed")), 2),
-            "seconds": elapsed,
-            "queries": queries,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        }
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"peak_rss_mb": rss}), flush=True)
         cr.rollback()
     finally:
         cr.close()
-    print(json.dumps(figures), flush=True)
+
+
+class Worker:
+    """A side's process (``serve``), asked one chunk at a time."""
+
+    def __init__(self, db, side, profile):
+        command = [sys.executable, __file__, "--serve", side, "--db", db]
+        self.process = subprocess.Popen(
+            command + (["--profile"] if profile else []),
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+
+    def ask(self, line=None):
+        """Send ``line`` (none: only read), return the next JSON answer."""
+        if line is not None:
+            self.process.stdin.write(f"{line}\n")
+            self.process.stdin.flush()
+        for answer in self.process.stdout:
+            if answer.startswith("{"):
+                return json.loads(answer)
+        sys.exit(f"the {self.process.args[3]} process stopped (exit {self.process.wait()})")
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
 
 
 def profile_path(side):
@@ -299,25 +346,16 @@ def report_profiles(count=25):
         )
 
 
-def measure_in_subprocess(db, side, profile=False):
-    output = subprocess.run(
-        [sys.executable, __file__, "--measure", side, "--db", db]
-        + (["--profile"] if profile else []),
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
 def report(rounds):
+    """Each round's figures and ratio, then the medians: of each side, of the rounds'
+    ratios and of the ratios of the turns (each turn of ours against the native turn
+    taken beside it, on the same orders)."""
     print()
     headers = ("invoices", "amount", "total s", "ms/inv", "queries/inv", "peak MB")
     widths = (8, 14, 9, 8, 12, 8)
     columns = " ".join(f"{h:>{w}}" for h, w in zip(headers, widths, strict=True))
     print(f"{'round':6} {'side':8} {columns}")
+    pairs = []
     for number, results in enumerate(rounds, 1):
         for figures in results.values():
             count = figures["invoices"] or 1
@@ -327,7 +365,17 @@ def report(rounds):
                 f"{figures['seconds'] * 1000 / count:>8.1f} "
                 f"{figures['queries'] / count:>12.1f} {figures['peak_rss_mb']:>8.0f}"
             )
-        print(f"{'':6} ratio    {results['ours']['seconds'] / results['native']['seconds']:.2f}x")
+        turns = [
+            ours / native
+            for ours, native in zip(
+                results["ours"]["turns"], results["native"]["turns"], strict=True
+            )
+        ]
+        pairs += turns
+        print(
+            f"{'':6} ratio    {results['ours']['seconds'] / results['native']['seconds']:.2f}x"
+            f"  (its turns: {', '.join(f'{ratio:.2f}' for ratio in turns)})"
+        )
     ours = statistics.median(r["ours"]["seconds"] for r in rounds)
     native = statistics.median(r["native"]["seconds"] for r in rounds)
     ratio = statistics.median(r["ours"]["seconds"] / r["native"]["seconds"] for r in rounds)
@@ -336,20 +384,48 @@ def report(rounds):
     print(
         f"\nmedian over {len(rounds)} rounds: ours {ours * 1000 / count:.1f} ms/invoice, "
         f"native {native * 1000 / count:.1f} ms/invoice; median ratio {ratio:.2f}x "
-        f"({verdict} the 1.0x target)"
+        f"({verdict} the 1.0x target); median of the {len(pairs)} turns' ratios "
+        f"{statistics.median(pairs):.2f}x"
     )
 
 
-def measure_round(db, sides, profile=False):
-    """Each side of ``sides`` in turn, on a fresh copy of ``db``."""
-    results = {}
-    for side in sides:
-        copy = f"{db}_{side}"
-        run("dropdb", "--if-exists", copy)
-        run("createdb", "-T", db, copy)
-        say(f"measuring {side} on {copy}")
-        results[side] = measure_in_subprocess(copy, side, profile)
-        run("dropdb", copy)
+def measure_round(db, first, profile=False):
+    """Both sides on fresh copies of ``db``, taking turns chunk by chunk (``first``
+    begins, then the other begins the next chunk, ...), so that a change of the
+    machine's speed falls on both alike. {side: its figures summed over the chunks}."""
+    results = {
+        side: {
+            "side": side,
+            "invoices": 0,
+            "amount": 0.0,
+            "seconds": 0.0,
+            "queries": 0,
+            "turns": [],
+        }
+        for side in SIDES
+    }
+    workers = {}
+    try:
+        for side in SIDES:
+            run("dropdb", "--if-exists", f"{db}_{side}")
+            run("createdb", "-T", db, f"{db}_{side}")
+            workers[side] = Worker(f"{db}_{side}", side, profile)
+        chunks = {workers[side].ask()["chunks"] for side in SIDES}  # both ready
+        turns = (first, *(side for side in SIDES if side != first))
+        for index in range(max(chunks)):
+            for side in turns if index % 2 == 0 else turns[::-1]:
+                answer = workers[side].ask(index)
+                results[side]["turns"].append(answer["seconds"])
+                for key, value in answer.items():
+                    results[side][key] += value
+        for side in SIDES:
+            results[side]["peak_rss_mb"] = workers[side].ask("")["peak_rss_mb"]
+            results[side]["amount"] = round(results[side]["amount"], 2)
+    finally:
+        for worker in workers.values():
+            worker.close()
+        for side in SIDES:
+            run("dropdb", "--if-exists", f"{db}_{side}")
     return results
 
 
@@ -362,19 +438,19 @@ def main():
     parser.add_argument(
         "--profile", action="store_true", help="profile each side (cProfile), print the diff"
     )
-    parser.add_argument("--measure", choices=("ours", "native"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=SIDES, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.measure:
-        measure(args.db, args.measure, args.profile)
+    if args.serve:
+        serve(args.db, args.serve, args.profile)
         return
     if not args.reuse:
         create_database(args.db)
         generate_data(args.db, args.orders)
     rounds = []
     for number in range(args.rounds):
-        sides = ("ours", "native") if number % 2 == 0 else ("native", "ours")
-        say(f"round {number + 1} of {args.rounds}: {sides[0]} first")
-        rounds.append(measure_round(args.db, sides, args.profile))
+        first = SIDES[number % 2]
+        say(f"round {number + 1} of {args.rounds}: both sides in turns, {first} first")
+        rounds.append(measure_round(args.db, first, args.profile))
     report(rounds)
     if args.profile:
         report_profiles()
