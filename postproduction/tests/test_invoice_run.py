@@ -683,10 +683,10 @@ class TestQueryBudget(PostproductionCase):
         cls.orders = orders
         cls.projects = projects
 
-    def _new_run(self, simulate):
+    def _new_run(self, simulate, grouping="order"):
         return self.env[RUN].create(
             self.env[RUN]._prepare_run_values(
-                JAN, None, simulate, [("order_id", "in", self.orders.ids)], "order", None, "manual"
+                JAN, None, simulate, [("order_id", "in", self.orders.ids)], grouping, None, "manual"
             )
         )
 
@@ -728,6 +728,14 @@ class TestQueryBudget(PostproductionCase):
             else:
                 self.assertEqual(invoice.invoice_line_ids.sale_line_ids, timesheet.so_line)
 
+    def test_run_per_customer_links_every_order_timesheet_to_the_one_invoice(self):
+        run = self._new_run(simulate=False, grouping="partner")
+        run._execute()
+        self.assertEqual(len(run.move_ids), 1)
+        linked = self.assert_linked_as_odoo_links(run)
+        self.assertEqual(len(linked), self.LINES)
+        self.assertEqual(set(linked.values()), {run.move_ids})
+
     def test_timesheet_domain_of_another_shape_is_searched_per_line(self):
         """A module whose domain reaches beyond the line's order lines (here: the last
         order's timesheets too) gets Odoo's loop, line by line: the first invoice takes
@@ -751,21 +759,22 @@ class TestQueryBudget(PostproductionCase):
         self.assertEqual(len(last), 1)
         self.assertEqual(linked[last], first_invoice)
 
-    def test_real_run_query_budget_per_line(self):
-        run = self._new_run(simulate=False)
+    def _queries_of_execute(self, run):
+        """The queries ``run`` makes, its caches empty as in a new request."""
         self.env.invalidate_all()
         before = self.cr.sql_log_count
         run._execute()
-        queries = self.cr.sql_log_count - before
+        return self.cr.sql_log_count - before
+
+    def test_real_run_query_budget_per_line(self):
+        run = self._new_run(simulate=False)
+        queries = self._queries_of_execute(run)
         self.assertEqual(len(run.move_ids), self.LINES)
         self.assertLessEqual(queries, self.LINES * self.REAL_BUDGET_PER_LINE, f"{queries} queries")
 
     def test_test_mode_query_budget_per_line(self):
         run = self._new_run(simulate=True)
-        self.env.invalidate_all()
-        before = self.cr.sql_log_count
-        run._execute()
-        queries = self.cr.sql_log_count - before
+        queries = self._queries_of_execute(run)
         self.assertEqual(len(run.line_ids), self.LINES)
         self.assertEqual(set(run.line_ids.mapped("result")), {"simulated"})
         self.assertLessEqual(queries, self.LINES * self.BUDGET_PER_LINE, f"{queries} queries")
