@@ -326,7 +326,7 @@ def profile_path(side):
 def report_profiles(count=25):
     """The functions whose own time (tottime) differs most between the two sides."""
     own = {}
-    for side in ("ours", "native"):
+    for side in SIDES:
         stats = pstats.Stats(str(profile_path(side))).stats
         own[side] = {
             f"{Path(file).name}:{line} {name}": (calls, tottime, cumtime)
